@@ -1,0 +1,255 @@
+"""The library API: read, write, convert, validate. The command line is a thin layer over it.
+
+    result = lpconvert.read("library.zip")
+    if result.package is None:
+        for p in result.problems: print(p.render())
+    lpconvert.write(result.package, "out.json")
+
+Problems are returned, never printed; user errors (a missing file, an unknown format, a
+destination that exists) come back as problems too, or as `LpconvertError` where there is
+no result to attach them to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .formats import FormatSpec, ReadOptions, WriteOptions
+from .losses import find_losses
+from .package import Package
+from .plugin_manager import get_registry
+from .problems import Problem, error, has_errors
+from .progress import NullProgress, Progress
+from .storage import Limits, Source, SourceError, container_for, open_sink, open_source
+
+
+class LpconvertError(Exception):
+    """A usage error with no package to attach it to (unknown format name, bad option)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class ReadResult:
+    """The package (None when it has errors) and every problem found reading it."""
+
+    package: Package | None
+    problems: list[Problem]
+    format: str | None = None
+    source: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.package is not None
+
+    def close(self) -> None:
+        if self.package is not None:
+            self.package.close()
+
+    def __enter__(self) -> ReadResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class WriteResult:
+    """What writing said: loss warnings, and errors when nothing was written."""
+
+    problems: list[Problem]
+    destination: str
+    format: str
+    written: bool
+    bytes_written: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.written
+
+
+@dataclass
+class ConvertResult:
+    read: ReadResult
+    write: WriteResult | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.write is not None and self.write.written
+
+
+def format_names() -> list[str]:
+    return sorted(get_registry().formats)
+
+
+def get_format(name: str) -> FormatSpec:
+    spec = get_registry().get(name)
+    if spec is None:
+        known = ", ".join(format_names()) or "none"
+        raise LpconvertError(f"unknown format {name!r} (known formats: {known})")
+    return spec
+
+
+def detect_format(source: Source) -> FormatSpec | None:
+    """The one readable format whose probe accepts the source (the first by name if several do)."""
+    matches = [spec for spec in sorted(get_registry().readable(), key=lambda s: s.name) if spec.probe_source(source)]
+    return matches[0] if matches else None
+
+
+def read(source: str | Source, format: str | None = None, *, strict: bool = False,
+         limits: Limits | None = None, progress: Progress | None = None,
+         options: Mapping[str, str] | None = None) -> ReadResult:
+    """Read and validate a package. `package` is None when there is any error.
+
+    `source` is a path or fsspec URL (directory, .zip, .tar.gz, a .json or .sqlite file,
+    memory://..., github://...) or an open `Source`. The format is found by probing unless
+    given. With `strict`, warnings count as errors.
+    """
+    from .validation import validate_raw
+
+    label = source.label if isinstance(source, Source) else str(source)
+    if isinstance(source, Source):
+        src = source
+    else:
+        try:
+            src = open_source(source, limits)
+        except SourceError as exc:
+            return ReadResult(None, [exc.problem()], None, label)
+    try:
+        if format is not None:
+            spec = get_format(format)
+            if not spec.can_read:
+                raise LpconvertError(f"format {format!r} can be written but not read")
+        else:
+            found = detect_format(src)
+            if found is None:
+                src.close()
+                root = f" (looked in {src.root.rstrip('/')}/)" if src.root else ""
+                hint = " (it holds several top-level folders; zip one package at a time)" if src.ambiguous else ""
+                return ReadResult(None, [error("unknown-format", f"{label}: no format recognises this source"
+                                               f"{root}{hint}; try --from with one of: {', '.join(format_names())}",
+                                               file=label)], None, label)
+            spec = found
+        reader = spec.load_reader()
+        raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=dict(options or {})))
+        model, problems = validate_raw(raw, strict=strict)
+    except LpconvertError:
+        src.close()
+        raise
+    except SourceError as exc:
+        src.close()
+        return ReadResult(None, [exc.problem()], spec.name if "spec" in locals() else None, label)
+    if model is None:
+        src.close()
+        if raw.closer:
+            raw.closer()
+        return ReadResult(None, problems, spec.name, label)
+
+    def close_all() -> None:
+        if raw.closer:
+            raw.closer()
+        src.close()
+
+    resources = raw.resources if raw.resources is not None else src
+    return ReadResult(Package(model, resources, label, close_all), problems, spec.name, label)
+
+
+def package_timestamp(package: Package) -> datetime | None:
+    """The timestamp archive entries get: from the package, never the clock."""
+    lp = package.model.learning_package
+    meta = package.model.meta
+    return lp.updated or lp.created or (meta.created_at if meta else None)
+
+
+def choose_output_format(destination: str, to: str | None) -> FormatSpec:
+    if to is not None:
+        spec = get_format(to)
+    else:
+        found = get_registry().for_suffix(destination)
+        if found is None:
+            suffixes = sorted({s for f in get_registry().writable() for s in f.suffixes})
+            raise LpconvertError(f"cannot tell the output format from {destination!r}; give --to FORMAT "
+                                 f"or a destination ending in one of: {', '.join(suffixes)}")
+        spec = found
+    if not spec.can_write:
+        raise LpconvertError(f"format {spec.name!r} can be read but not written")
+    return spec
+
+
+def write(package: Package, destination: str, format: str | None = None, *, force: bool = False,
+          strict: bool = False, progress: Progress | None = None,
+          options: Mapping[str, str] | None = None, container: str | None = None) -> WriteResult:
+    """Write a package; atomically, refusing an existing destination unless `force`.
+
+    The format is `format`, else the one the destination's suffix names. What the format
+    cannot hold is reported as `loss` warnings; with `strict` any loss is an error and
+    nothing is written.
+    """
+    spec = choose_output_format(destination, format)
+    losses = find_losses(package.model, spec.cannot_hold, spec.name)
+    if strict and losses:
+        return WriteResult([p.as_error() for p in losses], destination, spec.name, False)
+    kind = "file" if spec.output == "file" else (container or container_for(destination))
+    writer = spec.load_writer()
+    try:
+        with open_sink(destination, kind, force=force, timestamp=package_timestamp(package)) as sink:  # type: ignore[arg-type]
+            extra = writer(package, sink, WriteOptions(progress=progress or NullProgress(),
+                                                        extra=dict(options or {})))
+            problems = losses + list(extra or [])
+            if strict and problems:
+                raise _StrictAbort([p.as_error() for p in problems])
+            if has_errors(problems):
+                raise _StrictAbort(problems)
+    except _StrictAbort as abort:
+        return WriteResult(abort.problems, destination, spec.name, False)
+    except SourceError as exc:
+        return WriteResult([exc.problem()], destination, spec.name, False)
+    except OSError as exc:
+        return WriteResult([error("write-failed", f"could not write {destination}: {exc}", file=destination)],
+                           destination, spec.name, False)
+    return WriteResult(problems, destination, spec.name, True, sink.bytes_written)
+
+
+class _StrictAbort(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("aborted")
+        self.problems = problems
+
+
+def convert(source: str, destination: str, *, from_format: str | None = None, to: str | None = None,
+            force: bool = False, strict: bool = False, limits: Limits | None = None,
+            progress: Progress | None = None, read_options: Mapping[str, str] | None = None,
+            write_options: Mapping[str, str] | None = None, container: str | None = None) -> ConvertResult:
+    """Read `source` and write it to `destination`. Nothing is written if reading found errors."""
+    spec = choose_output_format(destination, to)  # fail on usage errors before reading
+    result = read(source, from_format, strict=strict, limits=limits, progress=progress, options=read_options)
+    if result.package is None:
+        return ConvertResult(result, None, list(result.problems))
+    try:
+        written = write(result.package, destination, spec.name, force=force, strict=strict, progress=progress,
+                        options=write_options, container=container)
+    finally:
+        result.close()
+    return ConvertResult(result, written, list(result.problems) + written.problems)
+
+
+@dataclass
+class ValidationResult:
+    problems: list[Problem]
+    format: str | None
+
+    @property
+    def valid(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def validate(source: str | Source, format: str | None = None, *, strict: bool = False,
+             limits: Limits | None = None, progress: Progress | None = None) -> ValidationResult:
+    """Every problem in a source, errors and warnings. `valid` is True when there is no error."""
+    with read(source, format, strict=strict, limits=limits, progress=progress) as result:
+        return ValidationResult(result.problems, result.format)

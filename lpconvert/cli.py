@@ -1,0 +1,350 @@
+"""The `lpconvert` command line: a thin layer over lpconvert.api.
+
+Exit codes: 0 success (valid); 1 the input is invalid or the conversion failed; 2 usage
+error (unknown option or format, destination exists without --force). A user error is one
+line on stderr, never a traceback. Nothing heavy is imported before it is needed, so
+`--help` and `formats` answer quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .problems import Problem
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("convert", "validate", "info", "formats", "plugins", "schema")
+
+DESCRIPTION = """\
+Convert Open edX learning content between formats through one validated model.
+
+  lpconvert IN OUT                  convert (IN's format is detected; OUT's from --to or its suffix)
+  lpconvert validate IN             report every problem in IN (exit 0 valid, 1 invalid)
+  lpconvert info IN                 title, key, counts by kind, versions, media size
+  lpconvert formats                 the formats this installation can read and write
+  lpconvert plugins                 the plugins providing them, with versions
+  lpconvert schema                  the JSON Schema of the hub model
+
+Destination suffixes choose a format unless --to is given: .zip lp-archive, .tar.gz olx,
+.json json, .sqlite/.db sqlite (when those formats are installed; see `lpconvert formats`).
+A directory destination needs --to.
+"""
+
+EPILOG = """\
+examples:
+  lpconvert library.zip library.json
+  lpconvert course.tar.gz library.zip
+  lpconvert library.zip outdir --to olx
+  lpconvert validate library.zip --strict --report problems.json
+
+exit codes: 0 success, 1 invalid input or failed conversion, 2 usage error.
+See docs/cli.md for every option.
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true", help="treat warnings (unknown fields, losses) as errors")
+    p.add_argument("--report", metavar="FILE.json", help="also write every problem as JSON to FILE.json")
+    p.add_argument("--from", dest="from_format", metavar="FORMAT", help="read IN as FORMAT instead of probing")
+    p.add_argument("--max-size", metavar="SIZE", help="refuse archives that expand beyond SIZE (default 8G)")
+    p.add_argument("--max-ratio", metavar="N", type=float, help="refuse members compressed more than N:1 "
+                   "(default 200)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings or summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lpconvert", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    conv = sub.add_parser("convert", help="convert IN to OUT (the default command)",
+                          description="Convert IN to OUT. Nothing is written when IN has errors; OUT appears "
+                          "only when complete.")
+    conv.add_argument("source", metavar="IN", help="a directory, .zip, .tar.gz, file, or fsspec URL")
+    conv.add_argument("destination", metavar="OUT", help="where to write; its suffix picks the format "
+                      "unless --to is given")
+    conv.add_argument("--to", metavar="FORMAT", help="output format (see `lpconvert formats`)")
+    conv.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    conv.add_argument("--container", choices=("dir", "zip", "tar.gz", "tar"),
+                      help="bundle a multi-file format this way instead of by OUT's suffix")
+    conv.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
+                      help="format-specific option for the writer (repeatable), e.g. -O olx_layout=library")
+    conv.add_argument("--olx-layout", choices=("course", "library"),
+                      help="OLX writer: write a v2 library as a course (default) or a v1 library")
+    _add_common(conv)
+
+    val = sub.add_parser("validate", help="report every problem in IN",
+                         description="Report every problem in IN, grouped by file. Exit 0 when valid, 1 when not.")
+    val.add_argument("source", metavar="IN")
+    _add_common(val)
+
+    info = sub.add_parser("info", help="summarise IN", description="Title, key, counts by kind, versions and "
+                          "media size of IN.")
+    info.add_argument("source", metavar="IN")
+    info.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_common(info)
+
+    sub.add_parser("formats", help="list the formats", description="List the formats, what they read and write, "
+                   "and what each cannot hold.")
+    sub.add_parser("plugins", help="list the plugins", description="List the plugins with their distribution, "
+                   "version, formats and status.")
+    sub.add_parser("schema", help="print the JSON Schema of the hub model",
+                   description="Print the JSON Schema that json documents follow.")
+    return parser
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    from .storage.limits import Limits, parse_size
+
+    limits = Limits.from_env()
+    try:
+        if getattr(args, "max_size", None):
+            limits = replace(limits, max_total_bytes=parse_size(args.max_size))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if getattr(args, "max_ratio", None):
+        limits = replace(limits, max_ratio=args.max_ratio)
+    return limits
+
+
+def _progress() -> Any:
+    from .progress import NullProgress, for_terminal
+
+    return NullProgress() if os.environ.get("LPCONVERT_NO_PROGRESS") else for_terminal(sys.stderr)
+
+
+def print_problems(problems: Sequence[Problem], quiet: bool = False, stream: Any = None) -> None:
+    """Problems grouped by file, errors first within a file, in reading order."""
+    from .problems import sort_key
+
+    stream = stream or sys.stderr
+    shown = [p for p in problems if p.is_error or not quiet]
+    by_file: dict[str, list[Problem]] = {}
+    for p in sorted(shown, key=sort_key):
+        by_file.setdefault(p.file or "(package)", []).append(p)
+    for file, items in by_file.items():
+        stream.write(f"{file}\n")
+        for p in items:
+            where = f"line {p.line}" if p.line else ""
+            if p.field:
+                where = f"{where} [{p.field}]" if where else f"[{p.field}]"
+            prefix = f"  {where}: " if where else "  "
+            stream.write(f"{prefix}{p.severity}: {p.message} ({p.code})\n")
+
+
+def _summary(problems: Sequence[Problem]) -> str:
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _write_report(path: str | None, source: str | None, fmt: str | None, problems: Sequence[Problem]) -> None:
+    if not path:
+        return
+    from .reports import ProblemReport
+
+    report = ProblemReport.build(source, fmt, list(problems))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(report.model_dump_json(indent=2) + "\n")
+
+
+def _options(args: argparse.Namespace) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-O expects KEY=VALUE, got {item!r}")
+        out[key.strip().replace("-", "_")] = value
+    if args.olx_layout:
+        out["olx_layout"] = args.olx_layout
+    return out
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from . import api
+
+    if os.path.abspath(args.source) == os.path.abspath(args.destination):
+        raise UsageError("IN and OUT are the same path")
+    progress = _progress()
+    try:
+        result = api.convert(args.source, args.destination, from_format=args.from_format, to=args.to,
+                             force=args.force, strict=args.strict, limits=_limits(args), progress=progress,
+                             write_options=_options(args), container=args.container)
+    except api.LpconvertError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.finish()
+    problems = result.problems
+    print_problems(problems, args.quiet)
+    _write_report(args.report, args.source, result.read.format, problems)
+    if result.ok:
+        assert result.write is not None
+        if not args.quiet:
+            sys.stderr.write(f"wrote {args.destination} ({result.write.format}, from {result.read.format}); "
+                             f"{_summary(problems)}\n")
+        return EXIT_OK
+    if any(p.code == "destination-exists" for p in problems):
+        return EXIT_USAGE
+    first = next((p for p in problems if p.is_error), None)
+    reason = f": {first.message}" if first and len(problems) == 1 else f"; {_summary(problems)}"
+    sys.stderr.write(f"lpconvert: nothing written to {args.destination}{reason}\n")
+    return EXIT_INVALID
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from . import api
+
+    progress = _progress()
+    try:
+        result = api.validate(args.source, args.from_format, strict=args.strict, limits=_limits(args),
+                              progress=progress)
+    except api.LpconvertError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.finish()
+    print_problems(result.problems, args.quiet)
+    _write_report(args.report, args.source, result.format, result.problems)
+    if not args.quiet or not result.valid:
+        state = "valid" if result.valid else "INVALID"
+        fmt = f" {result.format}" if result.format else ""
+        sys.stderr.write(f"{args.source}: {state}{fmt}; {_summary(result.problems)}\n")
+    return EXIT_OK if result.valid else EXIT_INVALID
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from . import api
+    from .reports import PackageInfo
+
+    try:
+        result = api.read(args.source, args.from_format, strict=args.strict, limits=_limits(args))
+    except api.LpconvertError as exc:
+        raise UsageError(str(exc)) from None
+    with result:
+        _write_report(args.report, args.source, result.format, result.problems)
+        if result.package is None:
+            print_problems(result.problems, args.quiet)
+            sys.stderr.write(f"{args.source}: INVALID; {_summary(result.problems)}\n")
+            return EXIT_INVALID
+        info = PackageInfo.build(result.package, result.format or "?")
+    if args.json:
+        print(info.model_dump_json(indent=2))
+        return EXIT_OK
+    print(f"title:       {info.title}")
+    print(f"key:         {info.key}")
+    print(f"format:      {info.format}")
+    print(f"entities:    {info.entities}")
+    for kind, n in info.counts.items():
+        print(f"  {kind:<30} {n}")
+    print(f"versions:    {info.versions} ({info.draft_ahead} with a draft ahead of published, "
+          f"{info.unpublished} never published)")
+    print(f"collections: {info.collections}")
+    print(f"media:       {info.media_files} files, {_human(info.media_bytes)}")
+    if result.problems and not args.quiet:
+        sys.stderr.write(f"{_summary(result.problems)} (run `lpconvert validate` for details)\n")
+    return EXIT_OK
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from .losses import LOSS_KINDS
+    from .plugin_manager import get_registry
+
+    registry = get_registry()
+    if not registry.formats:
+        print("no formats are installed")
+    for spec in sorted(registry.formats.values(), key=lambda s: s.name):
+        modes = "/".join(m for m, ok in (("read", spec.can_read), ("write", spec.can_write)) if ok)
+        suffixes = f" default for {', '.join(spec.suffixes)}" if spec.suffixes else ""
+        print(f"{spec.name:<12} {modes:<11}{suffixes}  [{spec.plugin}]")
+        print(f"    {spec.description}")
+        if spec.cannot_hold:
+            lost = "; ".join(LOSS_KINDS[k][0] if k in LOSS_KINDS else k for k in sorted(spec.cannot_hold))
+            print(f"    cannot hold: {lost}")
+        else:
+            print("    lossless")
+    for failed in registry.failures():
+        sys.stderr.write(f"lpconvert: plugin {failed.name} failed to load: {failed.error}\n")
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from .plugin_manager import get_registry
+
+    registry = get_registry()
+    for info in sorted(registry.plugins.values(), key=lambda p: p.name):
+        dist = f"{info.distribution} {info.version}" if info.distribution else "(registered directly)"
+        formats = ", ".join(info.formats) or "-"
+        line = f"{info.name:<14} {info.status:<9} {dist:<24} formats: {formats}"
+        if info.error:
+            line += f"\n    {info.error}"
+        print(line)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .model import json_schema
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+HANDLERS = {"convert": cmd_convert, "validate": cmd_validate, "info": cmd_info, "formats": cmd_formats,
+            "plugins": cmd_plugins, "schema": cmd_schema}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        argv.insert(0, "convert")  # `lpconvert IN OUT`
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.version:
+            from . import __version__
+
+            print(f"lpconvert {__version__}")
+            return EXIT_OK
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return HANDLERS[args.command](args)
+    except UsageError as exc:
+        sys.stderr.write(f"lpconvert: {exc}\n")
+        if "usage" not in str(exc):
+            sys.stderr.write("Try 'lpconvert --help'.\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("lpconvert: interrupted; nothing was written\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The checks a JSON Schema cannot express: references, levels, cycles, media.
+
+Upstream openedx-core restores several of these without a word (an unresolved child is
+silently dropped, a component directly under a section or a cycle is accepted, a missing
+block.xml gives an empty block); lpconvert reports them, naming the file each came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from .model import CONTAINER_TYPES, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
+from .package import Loc, RawPackage
+from .problems import Problem, ProblemLimit, Severity
+from .xmlsafe import XmlError, parse_xml
+
+CHILD_TYPE: dict[str, str | None] = {"section": "subsection", "subsection": "unit", "unit": None}
+"""What a container's children must be; None means components."""
+
+STATIC_REF = re.compile(r"""/static/([^"'\s<>()?#\\]+)""")
+
+
+class _Reporter:
+    def __init__(self, raw: RawPackage, limit: ProblemLimit) -> None:
+        self.raw = raw
+        self.limit = limit
+        self.problems: list[Problem] = []
+
+    def file_of(self, loc: Loc) -> str | None:
+        origin = self.raw.origin_of(loc)
+        return origin.file if origin else None
+
+    def add(self, severity: Severity, code: str, message: str, loc: Loc, field_loc: Loc | None = None) -> None:
+        origin = self.raw.origin_of(field_loc or loc)
+        field, line = (origin.locate(field_loc) if origin and field_loc else (None, None))
+        problem = Problem(severity, code, message, origin.file if origin else None, field, line)
+        if self.limit.admit(problem):
+            self.problems.append(problem)
+
+    def error(self, code: str, message: str, loc: Loc, field_loc: Loc | None = None) -> None:
+        self.add(Severity.ERROR, code, message, loc, field_loc)
+
+    def warn(self, code: str, message: str, loc: Loc, field_loc: Loc | None = None) -> None:
+        self.add(Severity.WARNING, code, message, loc, field_loc)
+
+
+def check_consistency(raw: RawPackage, entities: list[Entity], entity_locs: list[int],
+                      collections: list[Collection], collection_locs: list[int],
+                      root: PackageRoot | None, limit: ProblemLimit) -> list[Problem]:
+    r = _Reporter(raw, limit)
+    data = raw.data if isinstance(raw.data, dict) else {}
+    if not data.get("entities") and not data.get("collections") and data.get("learning_package") is not None:
+        r.error("empty-package", "the package holds no entities and no collections", ("learning_package",))
+
+    by_key: dict[str, tuple[Entity, int]] = {}
+    for ent, i in zip(entities, entity_locs):
+        loc: Loc = ("entities", i)
+        if ent.key in by_key:
+            first_file = r.file_of(("entities", by_key[ent.key][1]))
+            r.error("duplicate-key", f"entity key {ent.key!r} is also defined in {first_file or 'another entity'}",
+                    loc, loc + ("key",))
+            continue
+        by_key[ent.key] = (ent, i)
+    for ent, i in zip(entities, entity_locs):
+        _check_entity(r, ent, ("entities", i), by_key)
+    _check_cycles(r, by_key)
+    _check_collections(r, collections, collection_locs, by_key)
+    if root is not None:
+        for j, key in enumerate(root.children):
+            if key not in by_key:
+                r.error("unresolved-root-child", f"the package root lists {key!r}, which no entity has",
+                        ("root",), ("root", "children", j))
+    _check_orphans(r, by_key, collections, root)
+    return r.problems
+
+
+def _check_entity(r: _Reporter, ent: Entity, loc: Loc, by_key: dict[str, tuple[Entity, int]]) -> None:
+    if ent.container_type is None:
+        parts = ent.key.split(":", 2)
+        if len(parts) != 3 or not all(parts):
+            r.error("bad-component-key", f"component key {ent.key!r} is not 'namespace:type:code'",
+                    loc, loc + ("key",))
+    if not ent.versions:
+        r.warn("no-versions", f"{ent.key} has no versions", loc)
+    seen: dict[int, int] = {}
+    for j, ver in enumerate(ent.versions):
+        vloc = loc + ("versions", j)
+        if ver.version_num in seen:
+            r.error("duplicate-version", f"{ent.key} has two versions numbered {ver.version_num}",
+                    vloc, vloc + ("version_num",))
+        seen[ver.version_num] = j
+    for pointer in ("draft_version", "published_version"):
+        num = getattr(ent, pointer)
+        if num is not None and num not in seen:
+            r.error("missing-version", f"{ent.key}: {pointer.split('_')[0]} points at version {num}, "
+                    f"which is not in the file", loc, loc + (pointer,))
+    for j, ver in enumerate(ent.versions):
+        vloc = loc + ("versions", j)
+        if ent.container_type is None:
+            if ver.children:
+                r.error("children-on-component", f"{ent.key} v{ver.version_num} is a component but lists "
+                        "children", vloc, vloc + ("children",))
+            _check_media(r, ent, ver.version_num, ver.media, vloc)
+        else:
+            if ver.media:
+                r.error("media-on-container", f"{ent.key} v{ver.version_num} is a {ent.container_type} but "
+                        "carries media files", vloc, vloc + ("media",))
+            want = CHILD_TYPE[ent.container_type]
+            for k, child in enumerate(ver.children or ()):
+                cloc = vloc + ("children", k)
+                found = by_key.get(child)
+                if found is None:
+                    r.error("unresolved-child", f"{ent.key} v{ver.version_num} lists child {child!r}, "
+                            "which no entity has", vloc, cloc)
+                    continue
+                child_type = found[0].container_type
+                if child_type != want:
+                    what = child_type or "component"
+                    r.error("wrong-level", f"{ent.key} is a {ent.container_type} and cannot hold {what} "
+                            f"{child!r} (a {ent.container_type} holds {want or 'components'})", vloc, cloc)
+
+
+def _check_media(r: _Reporter, ent: Entity, num: int, media: dict, vloc: Loc) -> None:  # type: ignore[type-arg]
+    for path in media:
+        if path.startswith("/") or ".." in path.split("/") or "\\" in path:
+            r.error("unsafe-media-path", f"{ent.key} v{num}: media path {path!r} is not a safe relative path",
+                    vloc, vloc + ("media", path))
+    block = media.get("block.xml")
+    if block is None:
+        r.error("missing-block-xml", f"{ent.key} v{num} has no block.xml", vloc, vloc + ("media",))
+        return
+    data = _media_bytes(r.raw, block)
+    if data is None:
+        return
+    media_file = block.resource if isinstance(block, ResourceMedia) else r.file_of(vloc)
+    try:
+        root = parse_xml(data)
+    except XmlError as exc:
+        code = "bad-block-xml" if exc.code == "xml-syntax" else exc.code
+        _add_file_problem(r, code, f"{ent.key} v{num}: block.xml {exc.message}", media_file, exc.line)
+        return
+    block_type = ent.key.split(":", 2)[1] if ent.key.count(":") >= 2 else None
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if block_type and tag != block_type:
+        _add_file_problem(r, "block-type-mismatch", f"{ent.key} v{num}: block.xml's root is <{tag}>, "
+                          f"but the component's type is {block_type!r}", media_file, root.sourceline)
+    text = data.decode("utf-8", "replace")
+    for ref in set(STATIC_REF.findall(text)):
+        name = unquote(ref)
+        if f"static/{name}" not in media and f"static/{ref}" not in media:
+            _add_file_problem(r, "missing-static", f"{ent.key} v{num}: block.xml refers to /static/{name}, "
+                              "which this version does not have", media_file, None, Severity.WARNING)
+    for path in media:
+        if path.startswith("static/"):
+            name = path[len("static/"):]
+            base = name.rsplit("/", 1)[-1]
+            if name not in text and base not in text and unquote(name) not in unquote(text):
+                _add_file_problem(r, "unreferenced-media", f"{ent.key} v{num}: {path} is never mentioned "
+                                  "in block.xml", media_file, None, Severity.WARNING)
+
+
+def _add_file_problem(r: _Reporter, code: str, message: str, file: str | None, line: int | None,
+                      severity: Severity = Severity.ERROR) -> None:
+    problem = Problem(severity, code, message, file, None, line)
+    if r.limit.admit(problem):
+        r.problems.append(problem)
+
+
+def _media_bytes(raw: RawPackage, media: object) -> bytes | None:
+    if isinstance(media, TextMedia):
+        return media.text.encode("utf-8")
+    if isinstance(media, ResourceMedia):
+        if raw.resources is None:
+            return None
+        try:
+            with raw.resources.open(media.resource) as f:
+                return f.read()
+        except Exception:  # noqa: BLE001 - reported by the reader that made the reference
+            return None
+    decode = getattr(media, "decode", None)
+    return decode() if decode else None
+
+
+def _check_cycles(r: _Reporter, by_key: dict[str, tuple[Entity, int]]) -> None:
+    """Depth-first search over every version's children; one error per cycle found."""
+    graph: dict[str, set[str]] = {}
+    for key, (ent, _) in by_key.items():
+        if ent.container_type is not None:
+            graph[key] = {c for v in ent.versions for c in (v.children or ()) if c in by_key}
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+    for start in sorted(graph):
+        if state.get(start):
+            continue
+        stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(graph[start])))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    r.error("cycle", "containers contain each other: " + " -> ".join(cycle),
+                            ("entities", by_key[nxt][1]))
+                continue
+            if not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(sorted(graph[nxt]))))
+
+
+def _check_collections(r: _Reporter, collections: list[Collection], locs: list[int],
+                       by_key: dict[str, tuple[Entity, int]]) -> None:
+    seen: dict[str, int] = {}
+    for col, i in zip(collections, locs):
+        loc: Loc = ("collections", i)
+        if col.key in seen:
+            r.error("duplicate-collection-key", f"collection key {col.key!r} is also defined in "
+                    f"{r.file_of(('collections', seen[col.key])) or 'another collection'}", loc, loc + ("key",))
+        else:
+            seen[col.key] = i
+        for k, member in enumerate(col.entities):
+            if member not in by_key:
+                r.error("unresolved-member", f"collection {col.key!r} lists {member!r}, which no entity has",
+                        loc, loc + ("entities", k))
+
+
+def _check_orphans(r: _Reporter, by_key: dict[str, tuple[Entity, int]], collections: list[Collection],
+                   root: PackageRoot | None) -> None:
+    """An entity that cannot stand alone and that nothing holds is lost to authors."""
+    held: set[str] = set(root.children) if root else set()
+    for ent, _ in by_key.values():
+        for ver in ent.versions:
+            held.update(ver.children or ())
+    for col in collections:
+        held.update(col.entities)
+    for key, (ent, i) in by_key.items():
+        if not ent.can_stand_alone and key not in held:
+            r.warn("orphan", f"{key} cannot stand alone, and no container or collection holds it",
+                   ("entities", i))
+
+
+__all__ = ["check_consistency", "CHILD_TYPE", "CONTAINER_TYPES"]

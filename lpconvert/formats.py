@@ -1,0 +1,115 @@
+"""The format contract: what a format plugin declares, and the registry of loaded formats.
+
+A *format* is a layout of files (lp-archive, olx, json ...); a *container* is how the files
+are bundled (directory, zip, tar.gz). A plugin declares each format it provides as a
+`FormatSpec`: a name, a description, destination suffixes it is the default for, a probe
+(can it read this source?), a reader and/or a writer, and the kinds of content it cannot
+hold (see `lpconvert.losses`).
+
+Readers and writers are given as ``"module:function"`` strings so that listing formats,
+answering --help and probing never import a format's implementation (lxml, sqlite3, ...).
+This module imports nothing heavy for the same reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .package import Package, RawPackage
+    from .problems import Problem
+    from .progress import Progress
+    from .storage import Sink, Source
+
+PLUGIN_API_VERSION = 1
+"""The plugin API major version. A plugin module declares the version it was written for as
+``LPCONVERT_API = 1``; a plugin declaring another major version is refused at load time."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader is told. `extra` carries format-specific options (``-O key=value``)."""
+
+    progress: Progress | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What a writer is told. `extra` carries format-specific options (``-O key=value``)."""
+
+    progress: Progress | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+Reader = Callable[["Source", ReadOptions], "RawPackage"]
+Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
+Probe = Callable[["Source"], bool]
+
+
+def _resolve(ref: str | Callable[..., Any] | None) -> Callable[..., Any] | None:
+    if ref is None or callable(ref):
+        return ref
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """One format, as a plugin declares it.
+
+    * `name`: what users type after --to / --from (lowercase, dashes).
+    * `suffixes`: destination suffixes for which this format is the default (".zip").
+    * `probe`: cheap check on a `Source` (file names, maybe one small file) -> can read it.
+    * `reader`: ``(source, ReadOptions) -> RawPackage``, never raising on bad content.
+    * `writer`: ``(package, sink, WriteOptions) -> list[Problem]`` (its own loss warnings).
+    * `output`: "tree" (many files: directory, zip or tar) or "file" (one file).
+      A tree is bundled as the destination's name says: ".zip" a zip, ".tar.gz"/".tgz" a
+      gzip'd tar, ".tar" a tar, anything else a directory.
+    * `cannot_hold`: loss kinds (keys of `lpconvert.losses.LOSS_KINDS`) this format drops.
+    """
+
+    name: str
+    description: str
+    suffixes: tuple[str, ...] = ()
+    probe: Probe | str | None = None
+    reader: Reader | str | None = None
+    writer: Writer | str | None = None
+    output: Literal["tree", "file"] = "tree"
+    cannot_hold: frozenset[str] = frozenset()
+    plugin: str = ""
+
+    @property
+    def can_read(self) -> bool:
+        return self.reader is not None
+
+    @property
+    def can_write(self) -> bool:
+        return self.writer is not None
+
+    def load_reader(self) -> Reader:
+        fn = _resolve(self.reader)
+        if fn is None:
+            raise ValueError(f"format {self.name} cannot be read")
+        return fn
+
+    def load_writer(self) -> Writer:
+        fn = _resolve(self.writer)
+        if fn is None:
+            raise ValueError(f"format {self.name} cannot be written")
+        return fn
+
+    def probe_source(self, source: Source) -> bool:
+        fn = _resolve(self.probe)
+        if fn is None:
+            return False
+        try:
+            return bool(fn(source))
+        except Exception:  # noqa: BLE001 - a broken probe must not break detection
+            return False

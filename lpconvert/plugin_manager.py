@@ -1,0 +1,161 @@
+"""Loading plugins: entry points first-class, failures isolated, API version checked.
+
+Every format, built-in or third-party, arrives through the ``lpconvert`` entry-point group.
+Each entry point is imported on its own; one that fails to import, declares an
+incompatible plugin API, or returns something that is not a `FormatSpec` is recorded with
+the reason and skipped, and the others keep working (`lpconvert plugins` shows why).
+``LPCONVERT_DISABLE_PLUGINS=name,...`` skips named plugins without importing them.
+
+Loading is lazy and cached: nothing is imported until a format is first asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from .formats import PLUGIN_API_VERSION, FormatSpec
+from .hookspecs import ENTRY_POINT_GROUP, PROJECT, LpconvertHooks
+
+
+@dataclass
+class PluginInfo:
+    """What `lpconvert plugins` shows about one plugin."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    formats: list[str] = field(default_factory=list)
+    error: str | None = None
+    disabled: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.disabled:
+            return "disabled"
+        return "failed" if self.error else "ok"
+
+
+class PluginRegistry:
+    """The loaded plugins and the formats they provide."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm.add_hookspecs(LpconvertHooks)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.formats: dict[str, FormatSpec] = {}
+
+    # -- loading -------------------------------------------------------------------------
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
+        disabled = {n.strip() for n in os.environ.get("LPCONVERT_DISABLE_PLUGINS", "").split(",") if n.strip()}
+        for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(
+                name=ep.name, module=ep.value,
+                distribution=dist.metadata["Name"] if dist is not None else None,
+                version=dist.version if dist is not None else None,
+            )
+            if ep.name in self.plugins:
+                continue  # the same distribution seen twice on sys.path
+            self.plugins[ep.name] = info
+            if ep.name in disabled:
+                info.disabled = True
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, not ours
+                info.error = f"import failed: {type(exc).__name__}: {exc}"
+                continue
+            self._register(ep.name, module, info)
+
+    def register(self, module: ModuleType | Any, name: str | None = None) -> PluginInfo:
+        """Register a plugin object directly (tests, embedding applications)."""
+        name = name or getattr(module, "__name__", repr(module))
+        info = PluginInfo(name=name, module=getattr(module, "__name__", repr(module)))
+        self.plugins[name] = info
+        self._register(name, module, info)
+        return info
+
+    def _register(self, name: str, module: Any, info: PluginInfo) -> None:
+        api = getattr(module, "LPCONVERT_API", None)
+        if api is None:
+            info.error = "does not declare LPCONVERT_API (the plugin API version it was written for)"
+            return
+        if api != PLUGIN_API_VERSION:
+            info.error = (f"written for plugin API {api}, but this lpconvert provides API "
+                          f"{PLUGIN_API_VERSION}; upgrade the plugin or lpconvert")
+            return
+        try:
+            self.pm.register(module, name=name)
+            specs: list[Any] = []
+            for impl in self.pm.hook.lpconvert_formats.get_hookimpls():
+                if impl.plugin_name == name:
+                    specs.extend(impl.function() or [])
+        except Exception as exc:  # noqa: BLE001
+            if self.pm.is_registered(module):
+                self.pm.unregister(module)
+            info.error = f"failed to load: {type(exc).__name__}: {exc}"
+            return
+        new: list[FormatSpec] = []
+        for spec in specs:
+            if not isinstance(spec, FormatSpec):
+                info.error = f"lpconvert_formats returned {type(spec).__name__}, not FormatSpec"
+                self.pm.unregister(module)
+                return
+            if spec.name in self.formats:
+                info.error = f"format {spec.name!r} is already provided by plugin {self.formats[spec.name].plugin!r}"
+                self.pm.unregister(module)
+                return
+            new.append(spec)
+        for spec in new:
+            object.__setattr__(spec, "plugin", name)
+            self.formats[spec.name] = spec
+            info.formats.append(spec.name)
+
+    # -- queries -------------------------------------------------------------------------
+    def get(self, name: str) -> FormatSpec | None:
+        return self.formats.get(name)
+
+    def readable(self) -> list[FormatSpec]:
+        return [f for f in self.formats.values() if f.can_read]
+
+    def writable(self) -> list[FormatSpec]:
+        return [f for f in self.formats.values() if f.can_write]
+
+    def for_suffix(self, destination: str) -> FormatSpec | None:
+        """The format whose declared suffix the destination ends with (longest suffix wins)."""
+        lower = destination.lower().rstrip("/")
+        best: tuple[int, FormatSpec] | None = None
+        for spec in self.writable():
+            for suffix in spec.suffixes:
+                if lower.endswith(suffix.lower()) and (best is None or len(suffix) > best[0]):
+                    best = (len(suffix), spec)
+        return best[1] if best else None
+
+    def failures(self) -> list[PluginInfo]:
+        return [p for p in self.plugins.values() if p.error]
+
+
+_registry: PluginRegistry | None = None
+
+
+def get_registry() -> PluginRegistry:
+    """The process-wide registry, loading entry points on first use."""
+    global _registry
+    if _registry is None:
+        registry = PluginRegistry()
+        registry.load_entry_points()
+        _registry = registry
+    return _registry
+
+
+def reset_registry(registry: PluginRegistry | None = None) -> None:
+    """Forget (or replace) the loaded plugins; for tests and long-lived embedders."""
+    global _registry
+    _registry = registry

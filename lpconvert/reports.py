@@ -1,0 +1,88 @@
+"""Output models: what lpconvert itself emits (`--report` JSON, `info --json`), strict.
+
+Input models are permissive (unknown fields kept, so newer archives round-trip); output
+models are the opposite: ``extra="forbid"`` and strict types, so what another program
+reads from lpconvert is exactly the documented shape and a mistake here fails loudly in
+our tests instead of silently in someone's pipeline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .package import Package
+from .problems import Problem
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ProblemOut(_Strict):
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    file: str | None
+    field: str | None
+    line: int | None
+
+
+class ProblemReport(_Strict):
+    """What `--report FILE.json` writes."""
+
+    source: str | None
+    format: str | None
+    valid: bool
+    errors: int
+    warnings: int
+    problems: list[ProblemOut]
+
+    @classmethod
+    def build(cls, source: str | None, format: str | None, problems: list[Problem]) -> ProblemReport:
+        out = [ProblemOut(severity=p.severity.value, code=p.code, message=p.message, file=p.file,
+                          field=p.field, line=p.line) for p in problems]
+        errors = sum(1 for p in problems if p.is_error)
+        return cls(source=source, format=format, valid=errors == 0, errors=errors,
+                   warnings=len(problems) - errors, problems=out)
+
+
+class PackageInfo(_Strict):
+    """What `lpconvert info` shows."""
+
+    source: str
+    format: str
+    title: str
+    key: str
+    entities: int
+    counts: dict[str, int]
+    versions: int
+    draft_ahead: int
+    unpublished: int
+    collections: int
+    media_files: int
+    media_bytes: int
+
+    @classmethod
+    def build(cls, package: Package, fmt: str) -> PackageInfo:
+        model = package.model
+        counts = Counter(e.kind for e in model.entities)
+        media_files = 0
+        media_bytes = 0
+        for _, _, _, media in package.iter_media():
+            media_files += 1
+            media_bytes += package.media_size(media)
+        for media in model.files.values():
+            media_files += 1
+            media_bytes += package.media_size(media)
+        return cls(
+            source=package.source or "", format=fmt, title=model.learning_package.title,
+            key=model.learning_package.key, entities=len(model.entities), counts=dict(sorted(counts.items())),
+            versions=sum(len(e.versions) for e in model.entities),
+            draft_ahead=sum(1 for e in model.entities if e.published_version is not None
+                            and e.draft_version not in (None, e.published_version)),
+            unpublished=sum(1 for e in model.entities if e.published_version is None),
+            collections=len(model.collections), media_files=media_files, media_bytes=media_bytes,
+        )

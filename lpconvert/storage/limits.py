@@ -1,0 +1,62 @@
+"""Limits that keep a hostile archive from exhausting memory, disk or time.
+
+Archives are uploaded by strangers. Every limit is checked *before* the bytes are read,
+from the sizes the archive declares (zip) or the headers as they stream past (tar), and a
+read never returns more than the declared size, so a lying header cannot get past them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Configurable bounds on what lpconvert will read from one source.
+
+    Override with `Limits(...)`, the `--max-size`/`--max-ratio` command-line options, or the
+    environment variables LPCONVERT_MAX_SIZE, LPCONVERT_MAX_RATIO, LPCONVERT_MAX_MEMBERS.
+    """
+
+    max_total_bytes: int = 8 * GiB
+    """The most an archive may expand to, all members together."""
+    max_members: int = 2_000_000
+    """The most members an archive may have."""
+    max_ratio: float = 200.0
+    """The highest compression ratio a member larger than `ratio_floor` may have."""
+    ratio_floor: int = 1 * MiB
+    """Members smaller than this are not ratio-checked (tiny files compress absurdly well)."""
+    max_text_bytes: int = 64 * MiB
+    """The largest single TOML/XML/JSON file that will be parsed."""
+    max_xml_depth: int = 256
+    """The deepest element nesting accepted in XML."""
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        limits = cls()
+        env = os.environ
+        if "LPCONVERT_MAX_SIZE" in env:
+            limits = replace(limits, max_total_bytes=parse_size(env["LPCONVERT_MAX_SIZE"]))
+        if "LPCONVERT_MAX_RATIO" in env:
+            limits = replace(limits, max_ratio=float(env["LPCONVERT_MAX_RATIO"]))
+        if "LPCONVERT_MAX_MEMBERS" in env:
+            limits = replace(limits, max_members=int(env["LPCONVERT_MAX_MEMBERS"]))
+        return limits
+
+
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": MiB, "MB": MiB,
+          "MIB": MiB, "G": GiB, "GB": GiB, "GIB": GiB, "T": 1 << 40, "TB": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """'500M', '2G', '1024' -> bytes."""
+    s = text.strip().upper().replace(" ", "")
+    num = s.rstrip("KMGTIB")
+    unit = s[len(num):]
+    if unit not in _UNITS or not num:
+        raise ValueError(f"not a size: {text!r} (use e.g. 500M, 2G)")
+    return int(float(num) * _UNITS[unit])

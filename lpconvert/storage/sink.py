@@ -1,0 +1,357 @@
+"""Sinks: where writers put files, committed atomically and byte-for-byte reproducibly.
+
+A writer never touches the destination. It fills a sink that lives at a temporary
+sibling of the destination (same filesystem, so the final rename is atomic); only when the
+writer has finished without error is the sibling renamed into place. On any failure the
+sibling is removed: nothing half-written is ever left behind, and an existing destination
+is only replaced when the caller said `force`.
+
+Archives are reproducible: every entry gets the package's timestamp (never the clock),
+fixed permissions and owner, and gzip headers carry no time or name. Writers emit entries
+in a deterministic (sorted) order; a zip's central directory is additionally sorted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import posixpath
+import shutil
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import IO, Literal
+
+import fsspec
+
+from .source import SourceError, check_member_name
+
+Container = Literal["dir", "zip", "tar.gz", "tar", "file"]
+
+DEFAULT_TIMESTAMP = datetime(1980, 1, 1, tzinfo=timezone.utc)
+"""Used when a package carries no timestamp at all: the earliest a zip can record."""
+
+
+def container_for(destination: str) -> Container:
+    """The container a destination's name asks for (a tree format's default)."""
+    lower = destination.lower().rstrip("/")
+    if lower.endswith(".zip"):
+        return "zip"
+    if lower.endswith((".tar.gz", ".tgz")):
+        return "tar.gz"
+    if lower.endswith(".tar"):
+        return "tar"
+    return "dir"
+
+
+class Sink:
+    """Base of all sinks. `timestamp` stamps every entry unless one is given."""
+
+    def __init__(self, target: str, timestamp: datetime) -> None:
+        self.target = target
+        self.timestamp = max(timestamp, DEFAULT_TIMESTAMP)
+        self.bytes_written = 0
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.close()
+
+
+class TreeSink(Sink):
+    """A tree of files: a directory, a zip or a tar. Paths are relative and use '/'."""
+
+    explicit_dirs: bool = False
+
+    def write_bytes(self, path: str, data: bytes, mtime: datetime | None = None) -> None:
+        raise NotImplementedError
+
+    def write_stream(self, path: str, stream: IO[bytes], size: int | None = None,
+                     mtime: datetime | None = None) -> None:
+        raise NotImplementedError
+
+    def mkdir(self, path: str, mtime: datetime | None = None) -> None:
+        """An explicit (possibly empty) directory."""
+
+    @staticmethod
+    def check_path(path: str) -> str:
+        why = check_member_name(path)
+        if why or not path or path.startswith("./"):
+            raise SourceError("unsafe-media-path", f"refusing to write {path!r}: {why or 'not a relative path'}", path)
+        return path
+
+
+class _DirSink(TreeSink):
+    def __init__(self, target: str, timestamp: datetime) -> None:
+        super().__init__(target, timestamp)
+        os.makedirs(target, exist_ok=True)
+
+    def _full(self, path: str) -> str:
+        full = os.path.join(self.target, *self.check_path(path).split("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        return full
+
+    def _stamp(self, full: str, mtime: datetime | None) -> None:
+        ts = (mtime or self.timestamp).timestamp()
+        os.utime(full, (ts, ts))
+
+    def write_bytes(self, path: str, data: bytes, mtime: datetime | None = None) -> None:
+        full = self._full(path)
+        with open(full, "wb") as f:
+            f.write(data)
+        self.bytes_written += len(data)
+        self._stamp(full, mtime)
+
+    def write_stream(self, path: str, stream: IO[bytes], size: int | None = None,
+                     mtime: datetime | None = None) -> None:
+        full = self._full(path)
+        with open(full, "wb") as f:
+            shutil.copyfileobj(stream, f, 1 << 20)
+            self.bytes_written += f.tell()
+        self._stamp(full, mtime)
+
+    def mkdir(self, path: str, mtime: datetime | None = None) -> None:
+        os.makedirs(os.path.join(self.target, *self.check_path(path.rstrip("/")).split("/")), exist_ok=True)
+
+
+def _zip_time(ts: datetime) -> tuple[int, int, int, int, int, int]:
+    ts = max(ts.astimezone(timezone.utc), DEFAULT_TIMESTAMP)
+    return (ts.year, ts.month, ts.day, ts.hour, ts.minute, ts.second)
+
+
+class _ZipSink(TreeSink):
+    """A zip written entry by entry; parents get explicit directory entries (as upstream writes)."""
+
+    explicit_dirs = True
+
+    def __init__(self, target: str, timestamp: datetime, compresslevel: int = 6) -> None:
+        super().__init__(target, timestamp)
+        self.zf = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self.dirs: set[str] = set()
+        self.compresslevel = compresslevel
+
+    def _info(self, name: str, mtime: datetime | None, is_dir: bool = False) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, _zip_time(mtime or self.timestamp))
+        info.create_system = 3
+        if is_dir:
+            info.external_attr = (0o40755 << 16) | 0x10
+            info.compress_type = zipfile.ZIP_STORED
+        else:
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = self.compresslevel  # type: ignore[attr-defined]
+        return info
+
+    def _parents(self, path: str, mtime: datetime | None) -> None:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i]) + "/"
+            if d not in self.dirs:
+                self.dirs.add(d)
+                self.zf.writestr(self._info(d, mtime, is_dir=True), b"")
+
+    def mkdir(self, path: str, mtime: datetime | None = None) -> None:
+        path = self.check_path(path.rstrip("/"))
+        self._parents(path + "/x", mtime)
+
+    def write_bytes(self, path: str, data: bytes, mtime: datetime | None = None) -> None:
+        self._parents(self.check_path(path), mtime)
+        self.zf.writestr(self._info(path, mtime), data)
+        self.bytes_written += len(data)
+
+    def write_stream(self, path: str, stream: IO[bytes], size: int | None = None,
+                     mtime: datetime | None = None) -> None:
+        self._parents(self.check_path(path), mtime)
+        info = self._info(path, mtime)
+        if size is not None:
+            info.file_size = size
+        with self.zf.open(info, "w", force_zip64=size is None or size > (1 << 31)) as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        self.bytes_written += info.file_size
+
+    def close(self) -> None:
+        if self.zf.fp is not None:
+            self.zf.filelist.sort(key=lambda i: i.filename)
+            self.zf.close()
+
+
+class _TarSink(TreeSink):
+    """A tar, optionally gzip'd with a header that records neither time nor file name."""
+
+    def __init__(self, target: str, timestamp: datetime, gz: bool) -> None:
+        super().__init__(target, timestamp)
+        self.raw = open(target, "wb")
+        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0, compresslevel=6) if gz else None
+        self.tar = tarfile.open(fileobj=self.gz or self.raw, mode="w", format=tarfile.PAX_FORMAT)
+        self.dirs: set[str] = set()
+
+    def _info(self, name: str, mtime: datetime | None, is_dir: bool = False) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.mtime = int((mtime or self.timestamp).timestamp())
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        if is_dir:
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o755
+        else:
+            info.mode = 0o644
+        return info
+
+    def _parents(self, path: str, mtime: datetime | None) -> None:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d not in self.dirs:
+                self.dirs.add(d)
+                self.tar.addfile(self._info(d, mtime, is_dir=True))
+
+    def mkdir(self, path: str, mtime: datetime | None = None) -> None:
+        path = self.check_path(path.rstrip("/"))
+        self._parents(path + "/x", mtime)
+
+    def write_bytes(self, path: str, data: bytes, mtime: datetime | None = None) -> None:
+        import io
+
+        self.write_stream(path, io.BytesIO(data), len(data), mtime)
+
+    def write_stream(self, path: str, stream: IO[bytes], size: int | None = None,
+                     mtime: datetime | None = None) -> None:
+        self._parents(self.check_path(path), mtime)
+        if size is None:
+            # tar headers need the size first: spool to a temporary file.
+            spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+            shutil.copyfileobj(stream, spool, 1 << 20)
+            size = spool.tell()
+            spool.seek(0)
+            stream = spool  # type: ignore[assignment]
+        info = self._info(path, mtime)
+        info.size = size
+        self.tar.addfile(info, stream)
+        self.bytes_written += size
+
+    def close(self) -> None:
+        if not self.raw.closed:
+            self.tar.close()
+            if self.gz is not None:
+                self.gz.close()
+            self.raw.close()
+
+
+class FileSink(Sink):
+    """One output file (a JSON document, a SQLite database). `path` is the temporary file."""
+
+    def __init__(self, target: str, timestamp: datetime) -> None:
+        super().__init__(target, timestamp)
+        self.path = target
+
+    def open(self) -> IO[bytes]:
+        return open(self.path, "wb")
+
+    def close(self) -> None:
+        if os.path.exists(self.path):
+            self.bytes_written = os.path.getsize(self.path)
+            ts = self.timestamp.timestamp()
+            os.utime(self.path, (ts, ts))
+
+
+def _make(kind: Container, tmp: str, timestamp: datetime) -> Sink:
+    if kind == "dir":
+        return _DirSink(tmp, timestamp)
+    if kind == "zip":
+        return _ZipSink(tmp, timestamp)
+    if kind in ("tar.gz", "tar"):
+        return _TarSink(tmp, timestamp, gz=kind == "tar.gz")
+    return FileSink(tmp, timestamp)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def _temp_sibling(dest: str, kind: Container) -> str:
+    parent = os.path.dirname(dest) or "."
+    os.makedirs(parent, exist_ok=True)
+    base = os.path.basename(dest.rstrip("/"))
+    if kind == "dir":
+        return tempfile.mkdtemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
+    os.close(fd)
+    return tmp
+
+
+def _commit_local(tmp: str, dest: str) -> None:
+    if os.path.isdir(dest) and not os.path.islink(dest):
+        old = tempfile.mkdtemp(prefix=f".{os.path.basename(dest)}.", suffix=".lpconvert-old",
+                               dir=os.path.dirname(dest) or ".")
+        os.rmdir(old)
+        os.rename(dest, old)
+        try:
+            os.rename(tmp, dest)
+        except BaseException:
+            os.rename(old, dest)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, dest)
+    if not os.path.isdir(dest):
+        os.chmod(dest, 0o644)
+    else:
+        os.chmod(dest, 0o755)
+
+
+class DestinationExists(SourceError):
+    def __init__(self, destination: str) -> None:
+        super().__init__("destination-exists", f"{destination} already exists (use --force to replace it)",
+                         destination)
+
+
+@contextmanager
+def open_sink(destination: str, kind: Container, *, force: bool = False,
+              timestamp: datetime | None = None) -> Iterator[Sink]:
+    """A sink for `destination`, committed atomically when the block exits without error."""
+    timestamp = timestamp or DEFAULT_TIMESTAMP
+    fs, path = fsspec.core.url_to_fs(destination)
+    local = "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol))
+    if local:
+        dest = os.path.abspath(path)
+        if os.path.lexists(dest) and not force:
+            raise DestinationExists(destination)
+        tmp = _temp_sibling(dest, kind)
+    else:
+        dest = path
+        if fs.exists(dest) and not force:
+            raise DestinationExists(destination)
+        staging = tempfile.mkdtemp(prefix="lpconvert-out-")
+        tmp = posixpath.join(staging, "out")
+    sink = _make(kind, tmp, timestamp)
+    try:
+        yield sink
+        sink.close()
+    except BaseException:
+        try:
+            sink.abort()
+        finally:
+            _remove(tmp)
+            if not local:
+                shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
+        raise
+    if local:
+        try:
+            _commit_local(tmp, dest)
+        except BaseException:
+            _remove(tmp)
+            raise
+    else:
+        try:
+            if fs.exists(dest):
+                fs.rm(dest, recursive=True)
+            fs.put(tmp, dest, recursive=os.path.isdir(tmp))
+        finally:
+            shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)

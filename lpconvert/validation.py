@@ -1,0 +1,183 @@
+"""Raw package -> `CompletePackageInput`, reporting every problem at once.
+
+Two levels, as the design brief says:
+
+1. *Schema*: what the JSON Schema of the model can say (types, required fields, ranges,
+   patterns). The model is validated piece by piece (meta, learning package, each entity,
+   each collection) rather than in one call, so that one bad entity does not hide the
+   others, each error is attributed to the file the piece came from, and the consistency
+   checks can still run over every piece that is valid.
+2. *Consistency* (`lpconvert.consistency`): what a schema cannot say.
+
+Unknown fields are kept in the model and reported as warnings with the nearest known name;
+`strict` turns every warning into an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .model import (
+    Collection,
+    CompletePackageInput,
+    Entity,
+    LearningPackage,
+    Meta,
+    PackageRoot,
+)
+from .package import Loc, RawPackage, dotted
+from .problems import Problem, ProblemLimit, Severity, error, has_errors, warning
+
+_PYDANTIC_CODES = {
+    "missing": "missing-field",
+    "timezone_aware": "naive-datetime",
+}
+
+
+def _schema_problems(raw: RawPackage, prefix: Loc, exc: ValidationError, limit: ProblemLimit) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc: Loc = prefix + tuple(err["loc"])
+        # pydantic names the union member in the loc of media errors; drop those names.
+        loc = tuple(p for p in loc if p not in ("ResourceMedia", "TextMedia", "BinaryMedia"))
+        origin = raw.origin_of(loc)
+        field, line = origin.locate(loc) if origin else (dotted(loc), None)
+        code = _PYDANTIC_CODES.get(err["type"], "invalid-value")
+        label = field or dotted(loc)
+        if code == "missing-field":
+            message = f"{label} is required"
+        else:
+            got = err.get("input")
+            shown = repr(got)
+            if len(shown) > 60:
+                shown = shown[:57] + "..."
+            message = f"{label}: {err['msg'][0].lower() + err['msg'][1:]} (got {shown})"
+        problem = Problem(Severity.ERROR, code, message, origin.file if origin else None, field, line)
+        if limit.admit(problem):
+            out.append(problem)
+    return out
+
+
+def _validate_piece(model: type[BaseModel], data: Any, raw: RawPackage, prefix: Loc,
+                    problems: list[Problem], limit: ProblemLimit) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(raw, prefix, exc, limit))
+        return None
+
+
+_KNOWN: dict[type[BaseModel], list[str]] = {}
+
+
+def _known_fields(model: type[BaseModel]) -> list[str]:
+    if model not in _KNOWN:
+        _KNOWN[model] = list(model.model_fields)
+    return _KNOWN[model]
+
+
+def _unknown_field_warnings(raw: RawPackage, loc: Loc, obj: BaseModel | None) -> list[Problem]:
+    if obj is None or not obj.model_extra:
+        return []
+    out = []
+    known = _known_fields(type(obj))
+    for name in obj.model_extra:
+        field_loc = loc + (name,)
+        origin = raw.origin_of(field_loc)
+        field, line = origin.locate(field_loc) if origin else (dotted(field_loc), None)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else " (kept as is)"
+        out.append(warning("unknown-field", f"unknown field {field or name!r}{hint}",
+                           origin.file if origin else None, field, line))
+    return out
+
+
+def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePackageInput | None, list[Problem]]:
+    """Validate a raw package. Returns the model (None if any error) and all problems found.
+
+    The reader's own problems come first; an error there (a file that does not parse) makes
+    the package invalid even if the rest validates.
+    """
+    from .consistency import check_consistency
+
+    limit = ProblemLimit()
+    problems: list[Problem] = list(raw.problems)
+    data = raw.data if isinstance(raw.data, dict) else {}
+
+    meta = None
+    if data.get("meta") is not None:
+        meta = _validate_piece(Meta, data["meta"], raw, ("meta",), problems, limit)
+
+    lp = None
+    if "learning_package" in data:
+        lp = _validate_piece(LearningPackage, data["learning_package"], raw, ("learning_package",), problems, limit)
+    elif not has_errors(raw.problems):
+        problems.append(error("missing-field", "the package has no learning_package (key and title)"))
+
+    entities: list[Entity] = []
+    entity_locs: list[int] = []
+    for i, item in enumerate(data.get("entities") or []):
+        ent = _validate_piece(Entity, item, raw, ("entities", i), problems, limit)
+        if ent is not None:
+            entities.append(ent)
+            entity_locs.append(i)
+
+    collections: list[Collection] = []
+    collection_locs: list[int] = []
+    for i, item in enumerate(data.get("collections") or []):
+        col = _validate_piece(Collection, item, raw, ("collections", i), problems, limit)
+        if col is not None:
+            collections.append(col)
+            collection_locs.append(i)
+
+    root = None
+    if data.get("root") is not None:
+        root = _validate_piece(PackageRoot, data["root"], raw, ("root",), problems, limit)
+
+    rest = {k: v for k, v in data.items()
+            if k not in ("meta", "learning_package", "entities", "collections", "root")}
+    top = None
+    try:
+        top = CompletePackageInput.model_validate(
+            {"learning_package": {"key": "k", "title": "t"}, **rest})
+    except ValidationError as exc:
+        problems.extend(_schema_problems(raw, (), exc, limit))
+
+    # unknown fields -----------------------------------------------------------------------
+    problems += _unknown_field_warnings(raw, (), top)
+    problems += _unknown_field_warnings(raw, ("meta",), meta)
+    problems += _unknown_field_warnings(raw, ("learning_package",), lp)
+    problems += _unknown_field_warnings(raw, ("root",), root)
+    for i, ent in zip(entity_locs, entities):
+        problems += _unknown_field_warnings(raw, ("entities", i), ent)
+        for j, ver in enumerate(ent.versions):
+            problems += _unknown_field_warnings(raw, ("entities", i, "versions", j), ver)
+    for i, col in zip(collection_locs, collections):
+        problems += _unknown_field_warnings(raw, ("collections", i), col)
+
+    # consistency over every valid piece ----------------------------------------------------
+    problems += check_consistency(raw, entities, entity_locs, collections, collection_locs, root, limit)
+    problems += limit.overflow()
+
+    if strict:
+        problems = [p.as_error() for p in problems]
+    if has_errors(problems) or lp is None or top is None:
+        return None, problems
+    extras = dict(top.model_extra or {})
+    model = CompletePackageInput.model_construct(
+        meta=meta, learning_package=lp, entities=entities, collections=collections, root=root,
+        files=top.files, **extras,
+    )
+    return model, problems
+
+
+def revalidate(model: CompletePackageInput) -> list[Problem]:
+    """Consistency problems of an already-built model (after a merge or a paste)."""
+    raw = RawPackage(data=model.model_dump(mode="python"))
+    return validate_raw(raw)[1]
+
+
+__all__ = ["validate_raw", "revalidate"]

@@ -1,0 +1,111 @@
+"""From a location in the hub model back to the archive's own words and line numbers.
+
+Validation only knows hub locations such as ``("entities", 7, "versions", 1, "title")``.
+A person fixing the archive wants ``version[1].title`` on line 17 of the file they will
+open. This is only consulted when there is a problem, so it re-reads the file then rather
+than keeping every file's text around for the whole run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lpconvert.package import Loc
+    from lpconvert.storage import Source
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+_ENTITY_FIELDS = {
+    "draft_version": "entity.draft.version_num",
+    "published_version": "entity.published.version_num",
+    "container_type": "entity.container",
+}
+
+
+def toml_field_lines(text: str) -> dict[str, int]:
+    """Dotted TOML path ("entity.draft.version_num", "version[1].title") -> 1-based line."""
+    lines: dict[str, int] = {}
+    table = ""
+    aot_counts: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2).replace(" ", "")
+            if header.group(1) == "[[":
+                index = aot_counts.get(name, -1) + 1
+                aot_counts[name] = index
+                table = f"{name}[{index}]"
+            else:
+                # [version.container] belongs to the latest [[version]]
+                head, _, rest = name.partition(".")
+                if head in aot_counts:
+                    table = f"{head}[{aot_counts[head]}]" + (f".{rest}" if rest else "")
+                else:
+                    table = name
+            lines.setdefault(table, n)
+            continue
+        key = _KEY.match(line)
+        if key:
+            name = key.group(1).strip("\"'")
+            lines.setdefault(f"{table}.{name}" if table else name, n)
+    return lines
+
+
+def hub_to_toml(loc: Loc) -> str:
+    """The TOML field path for a hub location inside one archive file."""
+    parts = list(loc)
+    if parts and parts[0] in ("entities", "collections") and len(parts) >= 2:
+        kind = parts[0]
+        rest = parts[2:]
+        if kind == "collections":
+            return _join(["collection"] + rest)
+        if not rest:
+            return "entity"
+        if rest[0] == "versions" and len(rest) >= 2:
+            tail = rest[2:]
+            base = f"version[{rest[1]}]"
+            if tail and tail[0] == "children":
+                return _join([base + ".container.children"] + tail[1:])
+            return _join([base] + tail)
+        if isinstance(rest[0], str) and rest[0] in _ENTITY_FIELDS:
+            return _ENTITY_FIELDS[rest[0]]
+        return _join(["entity"] + rest)
+    return _join(parts)
+
+
+def _join(parts: list[str | int]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+class TomlLocator:
+    """`lpconvert.package.Locator` for archive TOML files."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._cache: dict[str, dict[str, int]] = {}
+
+    def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
+        field = hub_to_toml(loc)
+        if file not in self._cache:
+            try:
+                self._cache[file] = toml_field_lines(self.source.read_text(file))
+            except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
+                self._cache[file] = {}
+        lines = self._cache[file]
+        probe = field
+        while probe:
+            if probe in lines:
+                return field, lines[probe]
+            probe = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
+            if probe == field:
+                break
+        return field, None

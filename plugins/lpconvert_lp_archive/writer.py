@@ -1,0 +1,210 @@
+"""Writing an lp-archive that upstream openedx-core restores with the same content.
+
+Layout and naming follow upstream's writer exactly (docs/formats/lp-archive.md): slug file
+names with a blake2b suffix on collision, draft then published, the ``[entity.published]``
+comment when unpublished, an explicit directory entry for every folder (including the empty
+``vN/static/``), collection ``description`` always present and members sorted.
+
+TOML is produced by hand rather than through tomlkit: the shapes are fixed and small, and
+for a 100,000-component library tomlkit's document model costs more than everything else
+the writer does. Values of unknown fields (rare, any shape) do go through tomlkit.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from lpconvert.formats import WriteOptions
+from lpconvert.model import Collection, CompletePackageInput, Entity, EntityVersion
+from lpconvert.package import Package
+from lpconvert.problems import Problem, warning
+from lpconvert.storage import Sink, TreeSink
+
+from .naming import NameAllocator
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def toml_str(value: str) -> str:
+    """A TOML basic string, escaped the way tomlkit escapes it."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_datetime(value: datetime) -> str:
+    """RFC 3339 in UTC with a Z, microseconds only when there are any (as upstream writes)."""
+    value = value.astimezone(timezone.utc)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}"
+    return text + "Z"
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return toml_str(value)
+    if isinstance(value, datetime):
+        return toml_datetime(value)
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    import tomlkit
+
+    return tomlkit.item(value).as_string()  # type: ignore[no-any-return]
+
+
+def _extras(lines: list[str], model: Any, skip: tuple[str, ...] = ()) -> None:
+    for name, value in (model.model_extra or {}).items():
+        if value is None or name in skip:
+            continue
+        lines.append(f"{_key(name)} = {toml_value(value)}")
+
+
+def _key(name: str) -> str:
+    import re
+
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_str(name)
+
+
+def package_toml(model: CompletePackageInput, fallback_time: datetime) -> str:
+    meta = model.meta
+    lines = ["[meta]", f"format_version = {meta.format_version if meta else 1}"]
+    if meta is not None:
+        if meta.created_by is not None:
+            lines.append(f"created_by = {toml_str(meta.created_by)}")
+        if meta.created_by_email is not None:
+            lines.append(f"created_by_email = {toml_str(meta.created_by_email)}")
+    lines.append(f"created_at = {toml_datetime((meta.created_at if meta else None) or fallback_time)}")
+    if meta is not None:
+        if meta.origin_server is not None:
+            lines.append(f"origin_server = {toml_str(meta.origin_server)}")
+        _extras(lines, meta)
+    lp = model.learning_package
+    created = lp.created or fallback_time
+    lines += [
+        "",
+        "[learning_package]",
+        f"title = {toml_str(lp.title)}",
+        f"key = {toml_str(lp.key)}",
+        f"description = {toml_str(lp.description)}",
+        f"created = {toml_datetime(created)}",
+        f"updated = {toml_datetime(lp.updated or created)}",
+    ]
+    _extras(lines, lp)
+    text = "\n".join(lines) + "\n"
+    top = {k: v for k, v in (model.model_extra or {}).items() if isinstance(v, dict)}
+    if top:
+        import tomlkit
+
+        text += "\n" + tomlkit.dumps(top)
+    return text
+
+
+def versions_to_write(entity: Entity) -> list[EntityVersion]:
+    """The current draft, then the published version if it is a different one."""
+    out = []
+    draft = entity.version(entity.draft_version)
+    published = entity.version(entity.published_version)
+    if draft is not None:
+        out.append(draft)
+    if published is not None and published is not draft:
+        out.append(published)
+    return out
+
+
+def entity_toml(entity: Entity, versions: list[EntityVersion]) -> str:
+    lines = ["[entity]", f"can_stand_alone = {'true' if entity.can_stand_alone else 'false'}",
+             f"key = {toml_str(entity.key)}"]
+    if entity.created is not None:
+        lines.append(f"created = {toml_datetime(entity.created)}")
+    _extras(lines, entity)
+    if entity.draft_version is not None:
+        lines += ["", "[entity.draft]", f"version_num = {entity.draft_version}"]
+    lines += ["", "[entity.published]"]
+    if entity.published_version is not None:
+        lines.append(f"version_num = {entity.published_version}")
+    else:
+        lines.append("# unpublished: no published_version_num")
+    if entity.container_type is not None:
+        lines += ["", f"[entity.container.{entity.container_type}]"]
+    lines += ["", "# ### Versions"]
+    for version in versions:
+        lines += ["", "[[version]]", f"title = {toml_str(version.title)}", f"version_num = {version.version_num}"]
+        _extras(lines, version)
+        if entity.container_type is not None:
+            children = ", ".join(toml_str(c) for c in version.children or ())
+            lines += ["", "[version.container]", f"children = [{children}]"]
+    return "\n".join(lines) + "\n"
+
+
+def collection_toml(collection: Collection, fallback_time: datetime) -> str:
+    lines = ["[collection]", f"title = {toml_str(collection.title)}", f"key = {toml_str(collection.key)}",
+             f"description = {toml_str(collection.description)}",
+             f"created = {toml_datetime(collection.created or fallback_time)}"]
+    _extras(lines, collection)
+    members = sorted(set(collection.entities))
+    if members:
+        lines.append("entities = [")
+        lines += [f"    {toml_str(m)}," for m in members]
+        lines.append("]")
+    else:
+        lines.append("entities = []")
+    return "\n".join(lines) + "\n"
+
+
+def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[Problem]:
+    """Write the package; returns warnings about anything this writer itself could not keep."""
+    if not isinstance(sink, TreeSink):
+        raise TypeError("lp-archive is a tree of files")
+    model = package.model
+    fallback = sink.timestamp
+    problems: list[Problem] = []
+    names = NameAllocator()
+    sink.write_bytes("package.toml", package_toml(model, fallback).encode("utf-8"))
+    sink.mkdir("entities")
+    sink.mkdir("collections")
+    extra_tops = [k for k, v in (model.model_extra or {}).items() if not isinstance(v, dict)]
+    if extra_tops:
+        problems.append(warning("loss", f"lp-archive cannot hold top-level values {', '.join(extra_tops)} "
+                                "outside a table; dropped", "package.toml"))
+    progress = options.progress
+    if progress:
+        progress.start(len(model.entities), "writing archive")
+    for entity in sorted(model.entities, key=lambda e: e.key):
+        versions = versions_to_write(entity)
+        text = entity_toml(entity, versions).encode("utf-8")
+        if entity.container_type is not None:
+            sink.write_bytes(f"entities/{names.name(entity.key)}.toml", text)
+        else:
+            namespace, block_type, code = entity.key.split(":", 2)
+            folder = f"entities/{namespace}/{block_type}"
+            name = names.name(code)
+            sink.write_bytes(f"{folder}/{name}.toml", text)
+            for version in versions:
+                vdir = f"{folder}/{name}/component_versions/v{version.version_num}"
+                sink.mkdir(vdir)
+                sink.mkdir(f"{vdir}/static")
+                for path in sorted(version.media):
+                    media = version.media[path]
+                    with package.open_media(media) as stream:
+                        sink.write_stream(f"{vdir}/{path}", stream, package.media_size(media))
+        if progress:
+            progress.advance()
+    for collection in sorted(model.collections, key=lambda c: c.key):
+        sink.write_bytes(f"collections/{names.name(collection.key)}.toml",
+                         collection_toml(collection, fallback).encode("utf-8"))
+    if progress:
+        progress.finish()
+    return problems

@@ -1,0 +1,103 @@
+"""Shared test fixtures: where the corpora and fixtures are, running the CLI as a user does,
+and the upstream oracle (openedx-core) when it is available."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def _corpora() -> Path | None:
+    env = os.environ.get("LPCONVERT_CORPORA")
+    for candidate in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "corpora"]:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+CORPORA = _corpora()
+LP_CORPORA = sorted((CORPORA / "lp").glob("*.zip")) if CORPORA else []
+OLX_CORPORA = sorted((CORPORA / "olx").glob("*.tar.gz")) if CORPORA else []
+
+
+def corpus(relative: str) -> Path:
+    """A corpus file, or skip the test when the corpora are not beside the checkout."""
+    if CORPORA is None or not (CORPORA / relative).exists():
+        pytest.skip(f"corpus {relative} not available (set LPCONVERT_CORPORA)")
+    return CORPORA / relative
+
+
+@pytest.fixture
+def corpora_dir() -> Path:
+    if CORPORA is None:
+        pytest.skip("corpora not available (set LPCONVERT_CORPORA)")
+    return CORPORA
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `lpconvert ARGS` in a subprocess, exactly as a user would."""
+    exe = shutil.which("lpconvert", path=str(Path(sys.executable).parent)) or shutil.which("lpconvert")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "lpconvert.cli", *args]
+    full_env = {**os.environ, "LPCONVERT_NO_PROGRESS": "1", **(env or {})}
+    return subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+# --------------------------------------------------------------------------- the oracle
+
+ORACLE_DIR = ROOT.parent / "shared" / "tools" / "oracle"
+
+
+def _oracle_python() -> str | None:
+    if os.environ.get("LPCONVERT_NO_ORACLE"):
+        return None
+    venv = Path(os.environ.get("ORACLE_VENV", "/tmp/ocvenv"))
+    py = venv / "bin" / "python"
+    if py.exists():
+        ok = subprocess.run([str(py), "-c", "import openedx_content"], capture_output=True).returncode == 0
+        if ok:
+            return str(py)
+    return None
+
+
+class Oracle:
+    """openedx-core's own restore code (../shared/tools/oracle), run in its own venv."""
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+
+    def load(self, archive: Path | str) -> dict:
+        proc = subprocess.run([self.python, str(ORACLE_DIR / "oracle.py"), "load", str(archive)],
+                              capture_output=True, text=True, timeout=900, cwd=str(ORACLE_DIR))
+        out = proc.stdout
+        start = out.find("{")
+        if start < 0:
+            raise AssertionError(f"oracle printed no JSON: {proc.stderr[-2000:]}")
+        return json.loads(out[start:])
+
+    def summary(self, archive: Path | str) -> dict:
+        result = self.load(archive)
+        assert result["status"] == "success", result
+        return result["package"]
+
+
+@pytest.fixture(scope="session")
+def oracle() -> Oracle:
+    py = _oracle_python()
+    if py is None or not ORACLE_DIR.exists():
+        pytest.skip("upstream oracle not available (run ../shared/tools/oracle/setup.sh)")
+    return Oracle(py)
