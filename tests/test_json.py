@@ -1,0 +1,120 @@
+"""The json format: one document, the hub model as JSON, media inline with explicit encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+import lpconvert
+from lpconvert.model import CompletePackageInput
+from lpconvert.storage.source import source_from_bytes
+
+try:
+    from .conftest import LP_CORPORA
+    from .fixture_packages import LATIN1, PNG, build, normalise
+except ImportError:  # tests/ run as a plain directory
+    from conftest import LP_CORPORA  # type: ignore[no-redef]
+    from fixture_packages import LATIN1, PNG, build, normalise  # type: ignore[no-redef]
+
+
+def _write(package, path):  # type: ignore[no-untyped-def]
+    result = lpconvert.write(package, str(path), "json")
+    assert result.written, [p.render() for p in result.problems]
+    return path
+
+
+def test_full_package_round_trips_and_input_is_untouched(tmp_path):
+    package = build("full")
+    before = package.model.model_dump()
+    out = _write(package, tmp_path / "p.json")
+    assert package.model.model_dump() == before
+    with lpconvert.read(str(out)) as back:
+        assert back.format == "json"
+        assert back.package is not None
+        assert normalise(back.package) == normalise(package)
+
+
+def test_media_encoding_is_explicit_text_or_base64(tmp_path):
+    doc = json.loads(_write(build("full"), tmp_path / "p.json").read_text("utf-8"))
+    by_key = {e["key"]: e for e in doc["entities"]}
+    html = by_key["xblock.v1:html:intro"]["versions"][1]["media"]
+    assert html["static/dot.png"] == {"base64": base64.b64encode(PNG).decode()}
+    assert html["static/notes/read me.txt"] == {"text": "line 1\r\nline 2\n\u00e9\u4e2d\n"}
+    assert html["block.xml"]["text"].startswith("<html")
+    problem = by_key["xblock.v1:problem:q1"]["versions"][0]["media"]
+    assert base64.b64decode(problem["hello.txt"]["base64"]) == LATIN1
+    assert doc["files"]["static/logo.png"] == {"base64": base64.b64encode(PNG).decode()}
+
+
+def test_document_is_the_hub_model(tmp_path):
+    """What `lpconvert schema` describes: the model validates the file as it is."""
+    text = _write(build("full"), tmp_path / "p.json").read_bytes()
+    model = CompletePackageInput.model_validate_json(text)
+    assert model.learning_package.key == "lib:Org:FULL"
+    assert model.model_extra == {"x_package_note": {"why": "unknown top-level field"}}
+    assert b'"resource"' not in text
+
+
+def test_output_is_deterministic(tmp_path):
+    a = _write(build("full"), tmp_path / "a.json").read_bytes()
+    b = _write(build("full"), tmp_path / "b.json").read_bytes()
+    assert a == b
+
+
+def test_json_suffix_chooses_json(tmp_path, cli):
+    src = tmp_path / "in.json"
+    _write(build("library"), src)
+    proc = cli(str(src), str(tmp_path / "copy.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "(json, from json)" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("archive", LP_CORPORA, ids=lambda p: p.name)
+def test_corpus_round_trips(archive, tmp_path):
+    with lpconvert.read(str(archive)) as original:
+        assert original.package is not None
+        out = _write(original.package, tmp_path / "c.json")
+        with lpconvert.read(str(out)) as back:
+            assert back.package is not None
+            assert normalise(back.package) == normalise(original.package)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _problems(name: str, text: str):  # type: ignore[no-untyped-def]
+    source = source_from_bytes(name, text.encode("utf-8"))
+    return lpconvert.validate(source, "json").problems
+
+
+def test_syntax_error_names_file_and_line():
+    problems = _problems("broken.json", '{\n  "learning_package": {"key": "k",\n  "title": "t",}\n}\n')
+    assert [p.code for p in problems] == ["json-syntax"]
+    assert problems[0].file == "broken.json"
+    assert problems[0].line == 3
+
+
+def test_wrong_type_names_field_and_line():
+    text = ('{\n "learning_package": {"key": "k", "title": "t"},\n "entities": [\n  {"key": "u1",\n'
+            '   "container_type": "unit",\n   "draft_version": "two",\n'
+            '   "versions": [{"version_num": 1, "title": "U", "children": []}]}\n ]\n}\n')
+    problems = [p for p in _problems("pkg.json", text) if p.is_error]
+    assert [(p.code, p.file, p.field, p.line) for p in problems] == [
+        ("invalid-value", "pkg.json", "entities[0].draft_version", 6)]
+
+
+def test_document_that_is_not_an_object():
+    problems = _problems("list.json", "[1, 2]")
+    assert [p.code for p in problems] == ["invalid-value"]
+    assert "JSON object" in problems[0].message
+
+
+def test_cli_reports_bad_json_without_traceback(tmp_path, cli):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"learning_package": ', "utf-8")
+    proc = cli("validate", str(bad))
+    assert proc.returncode != 0
+    assert "json-syntax" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
