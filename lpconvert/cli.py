@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .problems import Problem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("convert", "validate", "info", "formats", "plugins", "schema")
+COMMANDS = ("convert", "validate", "info", "formats", "plugins", "schema", "merge")
 
 DESCRIPTION = """\
 Convert Open edX learning content between formats through one validated model.
@@ -104,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
                    "and what each cannot hold.")
     sub.add_parser("plugins", help="list the plugins", description="List the plugins with their distribution, "
                    "version, formats and status.")
+    mrg = sub.add_parser("merge", help="apply INCOMING to BASE and write OUT",
+                         description="Apply INCOMING to BASE and write the result to OUT. New entities are "
+                         "added; an entity whose content changed gets it as a new version numbered above every "
+                         "version it has; unchanged content makes no new version; entities only in BASE stay; "
+                         "collections merge. Prints what was added, updated and unchanged.")
+    mrg.add_argument("base", metavar="BASE", help="the package to update (kept as is; OUT gets the result)")
+    mrg.add_argument("incoming", metavar="INCOMING", help="the package whose content is applied")
+    mrg.add_argument("destination", metavar="OUT", help="where to write the merged package")
+    mrg.add_argument("--to", metavar="FORMAT", help="output format (default: from OUT's suffix)")
+    mrg.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    mrg.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
+    mrg.add_argument("--list-unchanged", action="store_true", help="list unchanged entities, not just count them")
+    _add_common(mrg)
     sub.add_parser("schema", help="print the JSON Schema of the hub model",
                    description="Print the JSON Schema that json documents follow.")
     return parser
@@ -314,8 +327,57 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from . import api
+    from .merge import merge
+
+    if os.path.abspath(args.destination) in {os.path.abspath(args.base), os.path.abspath(args.incoming)}:
+        raise UsageError("OUT must be a new path, not BASE or INCOMING")
+    try:
+        spec = None if args.dry_run else api.choose_output_format(args.destination, args.to)
+        limits = _limits(args)
+        with api.read(args.base, args.from_format, strict=args.strict, limits=limits) as base, \
+                api.read(args.incoming, args.from_format, strict=args.strict, limits=limits) as incoming:
+            problems = list(base.problems) + list(incoming.problems)
+            invalid = [r.source for r in (base, incoming) if r.package is None]
+            result = None if invalid else merge(base.package, incoming.package)  # type: ignore[arg-type]
+            if result is not None:
+                problems += result.problems
+            if result is None or result.package is None:
+                print_problems(problems, args.quiet)
+                _write_report(args.report, args.incoming, incoming.format, problems)
+                why = f"{' and '.join(map(str, invalid))} {'is' if len(invalid) == 1 else 'are'} invalid" \
+                    if invalid else "the merged package would be invalid"
+                sys.stderr.write(f"lpconvert: nothing written to {args.destination}: {why}; {_summary(problems)}\n")
+                return EXIT_INVALID
+            for line in result.report.lines(list_unchanged=args.list_unchanged):
+                print(line)
+            written = None
+            if spec is not None:
+                written = api.write(result.package, args.destination, spec.name, force=args.force,
+                                    strict=args.strict)
+                problems += written.problems
+    except api.LpconvertError as exc:
+        raise UsageError(str(exc)) from None
+    print_problems(problems, args.quiet)
+    _write_report(args.report, args.incoming, incoming.format, problems)
+    counts = ", ".join(f"{n} {action}" for action, n in result.report.counts().items())
+    if written is None:
+        if not args.quiet:
+            sys.stderr.write(f"dry run: nothing written; {counts}; {_summary(problems)}\n")
+        return EXIT_OK
+    if written.ok:
+        if not args.quiet:
+            sys.stderr.write(f"wrote {args.destination} ({written.format}): {counts}; {_summary(problems)}\n")
+        return EXIT_OK
+    if any(p.code == "destination-exists" for p in written.problems):
+        return EXIT_USAGE
+    sys.stderr.write(f"lpconvert: nothing written to {args.destination}; {_summary(problems)}\n")
+    return EXIT_INVALID
+
+
 HANDLERS = {"convert": cmd_convert, "validate": cmd_validate, "info": cmd_info, "formats": cmd_formats,
-            "plugins": cmd_plugins, "schema": cmd_schema}
+            "plugins": cmd_plugins, "schema": cmd_schema, "merge": cmd_merge}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

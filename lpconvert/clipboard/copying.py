@@ -1,0 +1,69 @@
+"""Copy: one entity of a package, with its descendants and their files, onto a clipboard.
+
+What travels is what an author sees in Studio: each entity's *current* version (the draft
+if there is one, else the published version), its children, and the bytes of its files, read
+now through the package's resolver, because the clipboard must not depend on the source
+staying open. Collections come along only as far as they hold copied entities, so that a
+paste can file the copies where the originals were.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from ..model import Entity
+from ..package import Package
+from .errors import ClipboardError
+from .model import Clipboard, ClipboardCollection, ClipboardItem, ClipboardSource, inline_media
+
+
+def copy(package: Package, key: str) -> Clipboard:
+    """The entity `key` of `package` and everything it needs, as a self-contained `Clipboard`.
+
+    Raises `ClipboardError` when the key is not in the package or an entity to copy has no
+    current version (nothing an author could see, so nothing to copy).
+    """
+    entities = package.model.entity_map()
+    if key not in entities:
+        close = difflib.get_close_matches(key, list(entities), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ClipboardError(f"no entity {key!r} in {package.model.learning_package.key}{hint}")
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [key]
+    # Depth first, children in order, each entity once (a component may sit in two units).
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        order.append(current)
+        entity = entities.get(current)
+        if entity is None:
+            raise ClipboardError(f"cannot copy {key!r}: it holds {current!r}, which the package does not have")
+        version = entity.current_version
+        if version is None:
+            raise ClipboardError(f"cannot copy {key!r}: {current!r} has no current (draft or published) version")
+        stack.extend(reversed([c for c in version.children or () if c not in seen]))
+    items = [_item(package, entities[k]) for k in order]
+    copied = set(order)
+    collections = [
+        ClipboardCollection(key=c.key, title=c.title, description=c.description,
+                            entities=[m for m in c.entities if m in copied])
+        for c in package.model.collections if copied.intersection(c.entities)
+    ]
+    lp = package.model.learning_package
+    return Clipboard(root=key, items=items, collections=collections,
+                     source=ClipboardSource(key=lp.key, title=lp.title))
+
+
+def _item(package: Package, entity: Entity) -> ClipboardItem:
+    version = entity.current_version
+    assert version is not None
+    media = {path: inline_media(package.read_media(m)) for path, m in sorted(version.media.items())}
+    return ClipboardItem(
+        key=entity.key, container_type=entity.container_type, can_stand_alone=entity.can_stand_alone,
+        version_num=version.version_num, title=version.title,
+        children=list(version.children or []) if entity.container_type is not None else None,
+        media=media, attributes=dict(version.attributes),
+    )
