@@ -138,6 +138,7 @@ CODES: dict[str, str] = {
     "xml-too-deep": "an XML file nests elements beyond the configured depth",
     "json-syntax": "a JSON file does not parse",
     "sqlite-error": "a SQLite file cannot be read",
+    "unknown-tag": "an OLX element is not where OLX puts blocks, or names a file with another root (kept as is)",
     # schema (what the JSON Schema says)
     "missing-field": "a required field is absent",
     "invalid-value": "a field has a value of the wrong type or outside its allowed range",

@@ -1,0 +1,59 @@
+"""OLX attribute values and names, both ways.
+
+Studio writes a string field as is and every other value as JSON (``graded="true"``,
+``due="null"``, ``user_partitions="[...]"``), and reads them back JSON first, falling back to
+the string. lpconvert decodes the same way *with one guard*: a value is only taken as JSON
+when writing it back as JSON gives the very same text. ``"1e3"``, ``" 1"`` or ``{"a":1}``
+therefore stay strings, so OLX -> hub -> OLX reproduces every attribute byte for byte while
+the hub still sees ``graded`` as a boolean and ``user_partitions`` as a list.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+OLX_FACTS = "@olx"
+"""The one reserved key in `attributes` (hub root and versions) for how OLX laid things out.
+
+``@`` cannot start an XML attribute name, so it never collides with a real setting. Its
+value is a dict of layout facts (inline or in a file, a generated wrapper, the original
+url_name); docs/formats/olx.md lists them. Content never goes there.
+"""
+
+
+def decode_value(text: str) -> Any:
+    """An attribute's text as the hub holds it: JSON when that round-trips exactly, else the string."""
+    if not text or text[0] not in '-0123456789tfn[{"':
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, str):
+        return text  # '"quoted"' stays the literal text with its quotes
+    return value if encode_value(value) == text else text
+
+
+def encode_value(value: Any) -> str:
+    """The attribute text for a hub value (Studio's rule: strings as is, the rest as JSON)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def decode_attributes(attrib: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {name: decode_value(text) for name, text in attrib.items() if name not in skip}
+
+
+def url_name_path(url_name: str) -> str:
+    """Studio's file path for a url_name: ``a:b`` lives in ``a/b`` (a subfolder)."""
+    return url_name.replace(":", "/")
+
+
+def block_file(tag: str, url_name: str, drafts: bool = False) -> str:
+    return f"{'drafts/' if drafts else ''}{tag}/{url_name_path(url_name)}.xml"
+
+
+def component_key(tag: str, url_name: str) -> str:
+    return f"xblock.v1:{tag}:{url_name}"

@@ -1,0 +1,449 @@
+"""Writing the hub as a Studio OLX export: a course, or a v1 library.
+
+Layout (docs/formats/olx.md): ``course.xml`` points at ``course/{run}.xml``, which points at
+one file per chapter, sequential, vertical and block; html is ``html/{id}.xml`` plus
+``html/{id}.html``; a unit whose draft is ahead of its published version (or that was never
+published) is written again, with all its blocks, under ``drafts/``; course files go to
+``static/``; package-level files (policies/, about/ ...) are written back byte for byte.
+Everything goes under one top-level ``course/`` or ``library/`` folder, as Studio packs it.
+
+The ``@olx`` facts the reader recorded (inline or in a file, html file names, wrappers)
+are honoured, so an OLX export comes back file for file; a package that never was OLX
+gets Studio's own layout. Entries are written in a fixed traversal order and media is
+streamed, one file at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from lpconvert.formats import WriteOptions
+from lpconvert.model import Entity, EntityVersion, MediaFile, ResourceMedia
+from lpconvert.package import Package
+from lpconvert.problems import Problem, error, warning
+from lpconvert.storage import TreeSink
+from lpconvert.xmlsafe import XmlError, parse_xml
+
+from .values import OLX_FACTS, block_file, encode_value, url_name_path
+
+LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
+_COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
+_LIBRARY_V1_KEY = re.compile(r"^library-v1:([^+]+)\+([^+]+)$")
+_LIBRARY_V2_KEY = re.compile(r"^lib:([^:]+):([^:]+)$")
+_SLUG = re.compile(r"[^\w.~-]+")
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("_", text).strip("_") or "content"
+
+
+def course_key_parts(key: str) -> tuple[str, str, str]:
+    """(org, course, run) for course.xml: from a course key, else from a library key, run "1"."""
+    m = _COURSE_KEY.match(key)
+    if m:
+        return m.group(1), m.group(2), m.group(3)
+    m = _LIBRARY_V1_KEY.match(key) or _LIBRARY_V2_KEY.match(key)
+    if m:
+        return m.group(1), m.group(2), "1"
+    return "lpconvert", _slug(key), "1"
+
+
+def library_key_parts(key: str) -> tuple[str, str]:
+    m = _LIBRARY_V1_KEY.match(key) or _LIBRARY_V2_KEY.match(key)
+    if m:
+        return m.group(1), m.group(2)
+    m = _COURSE_KEY.match(key)
+    if m:
+        return m.group(1), m.group(2)
+    return "lpconvert", _slug(key)
+
+
+def _facts(attributes: dict[str, Any]) -> dict[str, Any]:
+    value = attributes.get(OLX_FACTS)
+    return value if isinstance(value, dict) else {}
+
+
+def _set_first(el: etree._Element, name: str, value: str) -> None:
+    rest = [(k, v) for k, v in el.attrib.items() if k != name]
+    el.attrib.clear()
+    el.set(name, value)
+    for k, v in rest:
+        el.set(k, v)
+
+
+def _layout(parent: etree._Element, children: list[etree._Element], indent: str) -> None:
+    """Studio's layout: each child on its own line, indented two spaces per level."""
+    if not children:
+        return
+    parent.text = "\n" + indent + "  "
+    for child in children:
+        parent.append(child)
+        child.tail = "\n" + indent + "  "
+    children[-1].tail = "\n" + indent
+
+
+def _xml_bytes(el: etree._Element) -> bytes:
+    el.tail = None
+    return etree.tostring(el, encoding="unicode").encode("utf-8") + b"\n"
+
+
+def _insert_elements(el: etree._Element, children: list[etree._Element], facts: dict[str, Any]) -> list[etree._Element]:
+    """Put back the non-block children (wiki, textbook, XBlock option tags) at their positions."""
+    out = list(children)
+    for position, text in facts.get("elements") or []:
+        try:
+            extra = parse_xml(text)
+        except XmlError:
+            continue
+        out.insert(min(int(position), len(out)), extra)
+    return out
+
+
+class OlxWriter:
+    """One write: walks the outline from the root, files each block once, then static and package files."""
+
+    def __init__(self, package: Package, sink: TreeSink, top: str) -> None:
+        self.package = package
+        self.model = package.model
+        self.sink = sink
+        self.top = top
+        self.entities = self.model.entity_map()
+        self.problems: list[Problem] = []
+        self.written: set[str] = set()
+        self.static: dict[str, MediaFile] = {}
+        self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
+        self.parent_of: dict[str, str] = {}
+        self.course_parts = course_key_parts(self.model.learning_package.key)
+
+    # -- output -----------------------------------------------------------------------
+    def put(self, path: str, data: bytes) -> None:
+        if path in self.written:
+            return
+        self.written.add(path)
+        self.sink.write_bytes(f"{self.top}/{path}", data)
+
+    def put_media(self, path: str, media: MediaFile) -> None:
+        if path in self.written:
+            return
+        self.written.add(path)
+        size = media.size if isinstance(media, ResourceMedia) else None
+        with self.package.open_media(media) as stream:
+            self.sink.write_stream(f"{self.top}/{path}", stream, size)
+
+    # -- versions ---------------------------------------------------------------------
+    @staticmethod
+    def main_version(ent: Entity) -> EntityVersion | None:
+        """What the main (published) tree shows: the published version, else the draft."""
+        return ent.version(ent.published_version) or ent.version(ent.draft_version)
+
+    @staticmethod
+    def draft_ahead(ent: Entity) -> bool:
+        return ent.draft_version is not None and ent.draft_version != ent.published_version
+
+    def unit_needs_draft(self, ent: Entity) -> bool:
+        if self.draft_ahead(ent):
+            return True
+        version = ent.current_version
+        for key in (version.children or []) if version else []:
+            child = self.entities.get(key)
+            if child is not None and child.container_type is None and self.draft_ahead(child):
+                return True
+        return False
+
+    # -- containers --------------------------------------------------------------------
+    def container(self, key: str, drafts: bool, indent: str = "") -> list[etree._Element]:
+        """The element(s) a container puts in its parent: a pointer, an inline element, or (wrapper) its children."""
+        ent = self.entities.get(key)
+        if ent is None or ent.container_type is None:
+            return []
+        version = ent.current_version if drafts else self.main_version(ent)
+        if version is None:
+            return []
+        facts = _facts(version.attributes)
+        level = ent.container_type
+        if facts.get("wrapper"):
+            return [el for child in version.children or [] for el in self.child(ent, child, drafts, indent)]
+        tag = facts.get("tag") or LEVEL_TAG[level]
+        url = facts.get("url_name") or key
+        attrs = {k: encode_value(v) for k, v in version.attributes.items() if k != OLX_FACTS}
+        if version.title or "display_name" in attrs:
+            attrs.setdefault("display_name", version.title)
+        if drafts and level == "unit":
+            attrs.update(self.draft_parent_attrs(key, facts))
+        inline = bool(facts.get("inline"))
+        el = etree.Element(tag)
+        if inline and not facts.get("generated_url_name"):
+            el.set("url_name", url)
+        for name in sorted(attrs):
+            el.set(name, attrs[name])
+        if drafts and level == "unit":
+            el.attrib.pop("index_in_children_list", None)
+            el.set("index_in_children_list", attrs["index_in_children_list"])
+        children: list[etree._Element] = []
+        for child in version.children or []:
+            children += self.child(ent, child, drafts, indent + "  " if inline else "")
+        if level == "subsection" and not drafts:
+            self.draft_only_units(ent, version)
+        children = _insert_elements(el, children, facts)
+        _layout(el, children, indent if inline else "")
+        if inline:
+            return [el]
+        self.put(block_file(tag, url, drafts), _xml_bytes(el))
+        return [etree.Element(tag, url_name=url)]
+
+    def child(self, parent: Entity, key: str, drafts: bool, indent: str) -> list[etree._Element]:
+        child = self.entities.get(key)
+        if child is None:
+            return []
+        if child.container_type is None:
+            return self.component(key, drafts)
+        if child.container_type == "unit" and parent.container_type == "subsection" and not drafts:
+            if child.published_version is None:
+                self.queue_draft(key, parent.key)
+                return []
+            if self.unit_needs_draft(child):
+                self.queue_draft(key, parent.key)
+        return self.container(key, drafts, indent)
+
+    def draft_only_units(self, seq: Entity, main: EntityVersion) -> None:
+        """Units in the subsection's draft that its main version does not list go to drafts/ only."""
+        current = seq.current_version
+        if current is None or current is main:
+            return
+        shown = set(main.children or [])
+        for key in current.children or []:
+            unit = self.entities.get(key)
+            if key not in shown and unit is not None and unit.container_type == "unit":
+                self.queue_draft(key, seq.key)
+
+    def queue_draft(self, key: str, seq_key: str) -> None:
+        if key not in self.parent_of:
+            self.parent_of[key] = seq_key
+            self.drafts.append((key, seq_key))
+
+    def draft_parent_attrs(self, key: str, facts: dict[str, Any]) -> dict[str, str]:
+        seq_key = self.parent_of.get(key, "")
+        seq = self.entities.get(seq_key)
+        out: dict[str, str] = {}
+        draft_parent = facts.get("draft_parent")
+        if isinstance(draft_parent, list) and len(draft_parent) == 2:
+            out[str(draft_parent[0])] = str(draft_parent[1])
+        else:
+            seq_version = self.main_version(seq) if seq else None
+            seq_url = _facts(seq_version.attributes).get("url_name", seq_key) if seq_version else seq_key
+            org, course, run = self.course_parts
+            out["parent_url"] = f"block-v1:{org}+{course}+{run}+type@sequential+block@{seq_url}"
+        current = seq.current_version if seq else None
+        siblings = (current.children or []) if current else []
+        out["index_in_children_list"] = str(siblings.index(key) if key in siblings else len(siblings))
+        return out
+
+    def write_drafts(self) -> None:
+        for key, _ in self.drafts:
+            self.container(key, drafts=True)
+
+    # -- components --------------------------------------------------------------------
+    def component(self, key: str, drafts: bool) -> list[etree._Element]:
+        ent = self.entities.get(key)
+        if ent is None:
+            return []
+        version = ent.current_version if drafts else self.main_version(ent)
+        if version is None:
+            return []
+        block = version.media.get("block.xml")
+        if block is None:
+            return []
+        try:
+            root = parse_xml(self.package.read_media(block))
+        except XmlError as exc:
+            self.problems.append(error("bad-block-xml", f"{key} v{version.version_num}: block.xml {exc.message}"))
+            return []
+        for path, media in version.media.items():
+            if path.startswith("static/"):
+                self.add_static(path, media, key)
+        facts = _facts(version.attributes)
+        code = key.split(":", 2)[2] if key.count(":") >= 2 else key
+        return [self.block(root, code, True, facts, drafts)]
+
+    def block(self, el: etree._Element, url: str, is_root: bool, facts: dict[str, Any],
+              drafts: bool) -> etree._Element:
+        """Write a block (and the blocks inside it) to files where OLX had files; return what its parent holds."""
+        ident = f"{el.tag}/{url}"
+        inline = ident in (facts.get("inline") or ())
+        self.externalize_children(el, facts, drafts)
+        if el.tag == "html":
+            self.html_file(el, ident, url, inline, facts, drafts)
+        if inline:
+            if is_root and not facts.get("generated_url_name"):
+                _set_first(el, "url_name", url)
+            return el
+        if not is_root:
+            el.attrib.pop("url_name", None)
+            in_file = (facts.get("file_url_name") or {}).get(ident)
+            if isinstance(in_file, str):
+                _set_first(el, "url_name", in_file)
+        self.put(block_file(str(el.tag), url, drafts), _xml_bytes(el))
+        return etree.Element(el.tag, url_name=url)
+
+    def externalize_children(self, el: etree._Element, facts: dict[str, Any], drafts: bool) -> None:
+        for child in list(el):
+            if not isinstance(child.tag, str):
+                continue
+            child_url = child.get("url_name")
+            if child_url and not child.tag.startswith("{"):
+                tail = child.tail
+                new = self.block(child, child_url, False, facts, drafts)
+                if new is not child:
+                    new.tail = tail
+                    el.replace(child, new)
+            else:
+                self.externalize_children(child, facts, drafts)
+
+    def html_file(self, el: etree._Element, ident: str, url: str, inline: bool, facts: dict[str, Any],
+                  drafts: bool) -> None:
+        """Move html content out to html/NAME.html, as Studio does, unless OLX had it inline."""
+        html_facts = facts.get("html") or {}
+        filename = html_facts[ident] if ident in html_facts else (None if inline else url)
+        if not isinstance(filename, str) or len(el):
+            return
+        name = filename if filename.endswith(".html") else f"{filename}.html"
+        self.put(f"{'drafts/' if drafts else ''}html/{url_name_path(name)}", (el.text or "").encode("utf-8"))
+        el.text = None
+        _set_first(el, "filename", filename)
+
+    def add_static(self, path: str, media: MediaFile, key: str) -> None:
+        known = self.static.get(path)
+        if known is None:
+            self.static[path] = media
+        elif known != media and self.package.media_size(known) != self.package.media_size(media):
+            self.problems.append(warning("loss", f"{key} has its own {path}, different from another "
+                                         "component's; OLX has one static/ folder, so the first one is kept",
+                                         path))
+
+    # -- whole packages ---------------------------------------------------------------
+    def write_course(self) -> None:
+        root = self.model.root
+        org, course, run = self.course_parts
+        if root is not None and root.kind == "course":
+            attrs = {k: encode_value(v) for k, v in root.attributes.items() if k != OLX_FACTS}
+            facts = _facts(root.attributes)
+            sections = list(root.children)
+        else:
+            attrs = {"display_name": self.model.learning_package.title}
+            facts = {}
+            sections = self.top_level("section")
+            self.report_outside(sections)
+        el = etree.Element("course")
+        inline = bool(facts.get("inline"))
+        if inline:
+            for name, value in (("url_name", run), ("org", org), ("course", course)):
+                el.set(name, value)
+        for name in sorted(attrs):
+            el.set(name, attrs[name])
+        children: list[etree._Element] = []
+        for key in sections:
+            children += self.container(key, False)
+        children = _insert_elements(el, children, facts)
+        _layout(el, children, "")
+        if inline:
+            self.put("course.xml", _xml_bytes(el))
+        else:
+            pointer = etree.Element("course", url_name=run, org=org, course=course)
+            self.put("course.xml", etree.tostring(pointer, encoding="unicode").encode("utf-8"))
+            self.put(f"course/{url_name_path(run)}.xml", _xml_bytes(el))
+        self.write_drafts()
+        self.report_drafts_above_units()
+
+    def write_library(self) -> None:
+        root = self.model.root
+        org, lib = library_key_parts(self.model.learning_package.key)
+        if root is not None and root.kind == "library":
+            attrs = {k: encode_value(v) for k, v in root.attributes.items() if k != OLX_FACTS}
+            facts = _facts(root.attributes)
+            keys = list(root.children)
+            el = etree.Element("library")
+            for name, value in attrs.items():
+                el.set(name, value)
+        else:
+            facts = {}
+            keys = [e.key for e in self.model.entities if e.container_type is None]
+            containers = [e.key for e in self.model.entities if e.container_type is not None]
+            if containers:
+                self.problems.append(warning(
+                    "loss", f"a v1 library holds components only; {len(containers)} container(s) "
+                    f"({', '.join(containers[:3])}{' ...' if len(containers) > 3 else ''}) are dropped and "
+                    "their components listed at the top", field="olx_layout"))
+            el = etree.Element("library", url_name="library")
+            el.set("xblock-family", "xblock.v1")
+            el.set("display_name", self.model.learning_package.title)
+            el.set("org", org)
+            el.set("library", lib)
+        children: list[etree._Element] = []
+        for key in keys:
+            children += self.component(key, False)
+        children = _insert_elements(el, children, facts)
+        _layout(el, children, "")
+        self.put("library.xml", _xml_bytes(el))
+
+    def top_level(self, container_type: str) -> list[str]:
+        """Entities of one type that no container holds, in package order (a v2 library's sections)."""
+        held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
+        return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
+
+    def report_outside(self, sections: list[str]) -> None:
+        held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
+        loose = [e.key for e in self.model.entities if e.container_type != "section" and e.key not in held]
+        if loose:
+            self.problems.append(warning(
+                "loss", f"a course holds only what its chapters hold; {len(loose)} entit(ies) outside every "
+                f"section ({', '.join(loose[:3])}{' ...' if len(loose) > 3 else ''}) are dropped "
+                "(write a v1 library with -O olx_layout=library to keep loose components)"))
+
+    def report_drafts_above_units(self) -> None:
+        """OLX has drafts only for units and below: a section's or subsection's own draft is dropped."""
+        lost = []
+        for ent in self.model.entities:
+            if ent.container_type not in ("section", "subsection") or not self.draft_ahead(ent):
+                continue
+            if ent.published_version is None:
+                continue  # written from its draft: nothing older to lose
+            draft, published = ent.version(ent.draft_version), ent.version(ent.published_version)
+            if draft is None or published is None:
+                continue
+            explained = [k for k in draft.children or [] if k in (published.children or [])
+                         or (self.entities.get(k) is not None and self.entities[k].published_version is None)]
+            if (draft.title, draft.attributes) != (published.title, published.attributes) or \
+                    explained != list(draft.children or []) or \
+                    [k for k in draft.children or [] if k in (published.children or [])] != list(published.children or []):
+                lost.append(ent.key)
+        if lost:
+            self.problems.append(warning(
+                "loss", f"OLX keeps drafts only for units and blocks; the draft of {len(lost)} section(s)/"
+                f"subsection(s) ({', '.join(lost[:3])}) is dropped and their published version written"))
+
+    def write_files(self) -> None:
+        for path in sorted(self.static):
+            self.put_media(path, self.static[path])
+        for path in sorted(self.model.files):
+            self.put_media(path, self.model.files[path])
+
+
+def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[Problem]:
+    """Write `package` as OLX. ``-O olx_layout=library`` writes a v1 library; otherwise the
+    package's own root decides (a v2 library, with no root, becomes a course)."""
+    layout = (options.extra or {}).get("olx_layout")
+    if layout not in (None, "", "course", "library"):
+        return [error("invalid-value", f"olx_layout must be 'course' or 'library', not {layout!r}",
+                      field="olx_layout")]
+    root = package.model.root
+    as_library = layout == "library" or (layout in (None, "") and root is not None and root.kind == "library")
+    writer = OlxWriter(package, sink, "library" if as_library else "course")
+    if as_library:
+        writer.write_library()
+    else:
+        writer.write_course()
+    writer.write_files()
+    return writer.problems

@@ -1,0 +1,358 @@
+"""The OLX format: reading Studio exports, writing OLX back, and what a user sees when it is broken.
+
+Expected numbers come from the exports themselves (counted here with tarfile and lxml,
+following Studio's pointer rule), never from the code under test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import lpconvert
+from tests.conftest import FIXTURES, OLX_CORPORA, corpus
+
+TINY = FIXTURES / "olx" / "tiny-course"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tree_files(root: Path) -> dict[str, Path]:
+    """Relative path -> file, looking through one wrapper folder (Studio packs course/ or library/)."""
+    entries = [p for p in root.iterdir() if not p.name.startswith("._") and p.name != ".DS_Store"]
+    if len(entries) == 1 and entries[0].is_dir():
+        root = entries[0]
+    out = {}
+    for p in root.rglob("*"):
+        if p.is_file() and not any(part.startswith("._") or part == ".DS_Store" for part in p.parts):
+            out[p.relative_to(root).as_posix()] = p
+    return out
+
+
+def _unpack(archive: Path, into: Path) -> dict[str, Path]:
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return _tree_files(into)
+
+
+def _is_pointer(el: etree._Element) -> bool:
+    return set(el.attrib) == {"url_name"} and len(el) == 0
+
+
+def _load(files: dict[str, Path], el: etree._Element, drafts: bool = False) -> etree._Element:
+    if not _is_pointer(el):
+        return el
+    name = el.get("url_name").replace(":", "/")
+    for prefix in (("drafts/",) if drafts else ()) + ("",):
+        path = f"{prefix}{el.tag}/{name}.xml"
+        if path in files:
+            return etree.parse(str(files[path])).getroot()
+    raise AssertionError(f"missing {el.tag}/{name}.xml")
+
+
+def _expected_counts(files: dict[str, Path]) -> Counter[str]:
+    """Chapters, sequentials, verticals (draft-only included) and blocks inside verticals, by type."""
+    counts: Counter[str] = Counter()
+    if "library.xml" in files:
+        lib = etree.parse(str(files["library.xml"])).getroot()
+        for child in lib:
+            if isinstance(child.tag, str) and not child.tag.startswith("{"):
+                counts[f"xblock.v1:{child.tag}"] += 1
+        return counts
+    top = etree.parse(str(files["course.xml"])).getroot()
+    course = etree.parse(str(files[f"course/{top.get('url_name')}.xml"])).getroot()
+    blocks: set[tuple[str, str]] = set()
+    verticals: set[str] = set()
+    for chapter in course.iter("chapter"):
+        counts["section"] += 1
+        for seq in _load(files, chapter).iter("sequential"):
+            counts["subsection"] += 1
+            for vert in _load(files, seq):
+                if vert.tag != "vertical":
+                    continue
+                verticals.add(vert.get("url_name"))
+                for block in _load(files, vert):
+                    if isinstance(block.tag, str):
+                        blocks.add((block.tag, block.get("url_name")))
+    for path, file in files.items():
+        if path.startswith("drafts/vertical/"):
+            vert = etree.parse(str(file)).getroot()
+            verticals.add(path.rsplit("/", 1)[1][:-4])
+            for block in vert:
+                if isinstance(block.tag, str):
+                    blocks.add((block.tag, block.get("url_name")))
+    counts["unit"] = len(verticals)
+    for tag, _ in blocks:
+        counts[f"xblock.v1:{tag}"] += 1
+    return counts
+
+
+def _canonical(path: Path) -> str:
+    return etree.canonicalize(from_file=str(path), strip_text=True)
+
+
+def _compare_trees(a: dict[str, Path], b: dict[str, Path]) -> list[str]:
+    """Paths that differ: missing on one side, different canonical XML, or different bytes."""
+    diffs = sorted(set(a) ^ set(b))
+    for path in sorted(set(a) & set(b)):
+        if path.endswith(".xml"):
+            same = _canonical(a[path]) == _canonical(b[path])
+        else:
+            same = a[path].read_bytes() == b[path].read_bytes()
+        if not same:
+            diffs.append(path)
+    return diffs
+
+
+def _counts(package: lpconvert.Package) -> Counter[str]:
+    return Counter(e.kind for e in package.model.entities)
+
+
+def _static_paths(package: lpconvert.Package) -> set[str]:
+    paths = {p for p in package.model.files if p.startswith("static/")}
+    for _, _, path, _ in package.iter_media():
+        if path.startswith("static/"):
+            paths.add(path)
+    return paths
+
+
+def _errors(problems: list) -> list:
+    return [p for p in problems if p.is_error]
+
+
+# --------------------------------------------------------------------------- reading the corpora
+
+
+@pytest.mark.parametrize("archive", OLX_CORPORA, ids=lambda p: p.name)
+def test_every_corpus_reads_with_counts_matching_the_export(archive: Path, tmp_path: Path) -> None:
+    files = _unpack(archive, tmp_path / "x")
+    with lpconvert.read(str(archive)) as result:
+        assert result.format == "olx"
+        assert _errors(result.problems) == []
+        assert result.package is not None
+        counts = _counts(result.package)
+        expected = _expected_counts(files)
+        assert {k: counts[k] for k in expected} == dict(expected)
+        assert _static_paths(result.package) == {p for p in files if p.startswith("static/")}
+
+
+def test_test_course_drafts_become_draft_versions() -> None:
+    with lpconvert.read(str(corpus("olx/openedx-test-course.tar.gz"))) as result:
+        assert result.package is not None
+        ents = result.package.model.entity_map()
+        # drafts/vertical/47b6... exists only in drafts/: a unit never published
+        only_draft = ents["47b6b8c202854d828d14704948446e7e"]
+        assert only_draft.container_type == "unit"
+        assert only_draft.published_version is None and only_draft.draft_version == 1
+        # its sequential lists it in the draft only, at index_in_children_list=3
+        seq = ents["293eb66432aa467585816f59629afb82"]
+        assert "47b6b8c202854d828d14704948446e7e" not in seq.version(seq.published_version).children
+        assert seq.version(seq.draft_version).children[3] == "47b6b8c202854d828d14704948446e7e"
+
+
+def test_component_block_xml_is_the_blocks_olx_with_children_inline() -> None:
+    with lpconvert.read(str(corpus("olx/openedx-test-course.tar.gz"))) as result:
+        assert result.package is not None
+        ents = result.package.model.entity_map()
+        split = ents["xblock.v1:split_test:17c9c74e7f4f4af887d3611bee41337b"]
+        xml = result.package.read_media(split.current_version.media["block.xml"])
+        root = etree.fromstring(xml)
+        assert root.tag == "split_test"
+        verticals = root.findall("vertical")
+        assert [v.get("url_name") for v in verticals] == [
+            "9ddfbdb864b64d65a78b6b55a4e42490", "ca4b73c26a0b467fbdc08352b694f0d5",
+            "37c4cdabe1224273a41f3977d84a8981"]
+        assert all(len(v) > 0 for v in verticals), "the verticals' own blocks are inline too"
+
+
+def test_html_content_is_cdata_and_static_files_travel_with_the_block() -> None:
+    with lpconvert.read(str(TINY)) as result:
+        assert result.package is not None
+        welcome = result.package.model.entity_map()["xblock.v1:html:welcome"].current_version
+        text = result.package.read_media(welcome.media["block.xml"]).decode()
+        assert "<![CDATA[<p>Welcome!" in text and "filename" not in text
+        assert set(welcome.media) == {"block.xml", "static/logo.png"}
+        assert result.package.read_media(welcome.media["static/logo.png"]).startswith(b"\x89PNG")
+        # a static file no block names is kept at the package level, with policies and about/
+        assert {"static/syllabus.txt", "policies/2026/policy.json", "about/overview.html"} <= set(
+            result.package.model.files)
+
+
+def test_container_settings_are_decoded_like_studio_does() -> None:
+    with lpconvert.read(str(TINY)) as result:
+        assert result.package is not None
+        lesson = result.package.model.entity_map()["lesson1"].current_version
+        assert lesson.attributes["graded"] is True
+        assert lesson.attributes["format"] == "Homework"
+        assert result.package.model.root is not None
+        assert result.package.model.root.attributes["self_paced"] is True
+
+
+def test_a_block_directly_in_a_sequential_gets_a_wrapper_unit() -> None:
+    with lpconvert.read(str(TINY)) as result:
+        assert result.package is not None
+        ents = result.package.model.entity_map()
+        lesson = ents["lesson1"].version(1)
+        wrapper = ents[lesson.children[1]]
+        assert wrapper.container_type == "unit"
+        assert wrapper.current_version.children == ["xblock.v1:html:loose_note"]
+
+
+# --------------------------------------------------------------------------- writing and round trips
+
+
+@pytest.mark.parametrize("archive", OLX_CORPORA, ids=lambda p: p.name)
+def test_olx_hub_olx_gives_the_same_files_and_the_same_hub(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.tar.gz"
+    converted = lpconvert.convert(str(archive), str(out))
+    assert converted.ok, [p.render() for p in converted.problems]
+    assert [p for p in converted.write.problems if p.code == "loss"] == []
+    with tarfile.open(out) as tar:
+        tops = {name.split("/", 1)[0] for name in tar.getnames()}
+    assert tops in ({"course"}, {"library"}), "Studio imports one top-level folder"
+    assert _compare_trees(_unpack(archive, tmp_path / "a"), _unpack(out, tmp_path / "b")) == []
+    with lpconvert.read(str(archive)) as first, lpconvert.read(str(out)) as second:
+        assert first.package is not None and second.package is not None
+        assert first.package.model.model_dump(exclude={"files"}) == second.package.model.model_dump(exclude={"files"})
+        assert set(first.package.model.files) == set(second.package.model.files)
+
+
+def test_tiny_fixture_round_trips_with_drafts_and_wrappers(tmp_path: Path) -> None:
+    out = tmp_path / "tiny.tar.gz"
+    assert lpconvert.convert(str(TINY), str(out)).ok
+    written = _unpack(out, tmp_path / "b")
+    assert _compare_trees(_tree_files(TINY), written) == []
+    seq = etree.parse(str(written["sequential/lesson1.xml"])).getroot()
+    assert [c.tag for c in seq] == ["vertical", "html", "vertical"], "the wrapper unit is not written"
+    assert etree.parse(str(written["drafts/vertical/unit3.xml"])).getroot().get("index_in_children_list") == "3"
+
+
+def test_writing_is_reproducible(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    assert lpconvert.convert(str(TINY), str(a)).ok
+    assert lpconvert.convert(str(TINY), str(b)).ok
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_lp_archive_to_olx_course_and_v1_library(tmp_path: Path) -> None:
+    src = corpus("lp/upstream-library-backup.zip")
+    course = tmp_path / "course.tar.gz"
+    result = lpconvert.convert(str(src), str(course))
+    assert result.ok, [p.render() for p in result.problems]
+    assert any(p.code == "loss" and "collection" in p.message for p in result.write.problems)
+    files = _tree_files(_unpack_dir(course, tmp_path / "c"))
+    assert "course.xml" in files
+    with lpconvert.read(str(src)) as original, lpconvert.read(str(course)) as back:
+        assert original.package is not None and back.package is not None
+        sections = [e for e in original.package.model.entities if e.container_type == "section"]
+        assert _counts(back.package)["section"] == len(sections)
+    library = tmp_path / "library.tar.gz"
+    result = lpconvert.convert(str(src), str(library), write_options={"olx_layout": "library"})
+    assert result.ok, [p.render() for p in result.problems]
+    with lpconvert.read(str(src)) as original, lpconvert.read(str(library)) as back:
+        assert back.package is not None and back.package.model.root is not None
+        assert back.package.model.root.kind == "library"
+        components = [e for e in original.package.model.entities if e.container_type is None]
+        assert len(back.package.model.root.children) == len(components)
+
+
+def _unpack_dir(archive: Path, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def test_cli_info_and_convert(cli, tmp_path: Path) -> None:
+    info = cli("info", str(TINY))
+    assert info.returncode == 0, info.stderr
+    assert "olx" in info.stdout
+    out = tmp_path / "tiny.tar.gz"
+    done = cli(str(TINY), str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+def _copy_tiny(tmp_path: Path) -> Path:
+    dest = tmp_path / "course"
+    shutil.copytree(TINY, dest)
+    return dest
+
+
+def test_malformed_xml_names_file_and_line(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "problem" / "q1.xml").write_text('<problem display_name="Q">\n  <p>unclosed\n</problem>\n')
+    result = lpconvert.read(str(src))
+    assert result.package is None
+    bad = [p for p in result.problems if p.code == "xml-syntax"]
+    assert bad and bad[0].file == "problem/q1.xml" and bad[0].line == 3
+
+
+def test_pointer_to_a_missing_file(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "problem" / "q1.xml").unlink()
+    result = lpconvert.read(str(src))
+    assert result.package is None
+    missing = [p for p in result.problems if p.code == "missing-file"]
+    assert missing and missing[0].file == "vertical/unit1.xml" and missing[0].line == 3
+    assert "problem/q1.xml" in missing[0].message
+
+
+def test_static_reference_to_a_missing_file_is_a_warning(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "static" / "logo.png").unlink()
+    result = lpconvert.read(str(src))
+    assert result.package is not None
+    warned = [p for p in result.problems if p.code == "missing-static"]
+    assert warned and "logo.png" in warned[0].message and warned[0].file == "html/welcome.xml"
+    result.close()
+
+
+def test_duplicate_url_names_are_reported(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    unit = src / "vertical" / "unit2.xml"
+    unit.write_text('<vertical display_name="Unit 2">\n  <html url_name="recap"/>\n'
+                    '  <poll url_name="poll1" display_name="Another poll"/>\n</vertical>\n')
+    result = lpconvert.read(str(src))
+    assert result.package is None
+    dup = [p for p in result.problems if p.code == "duplicate-key"]
+    assert dup and "xblock.v1:poll:poll1" in dup[0].message and dup[0].file == "vertical/unit2.xml"
+
+
+def test_unknown_tags_are_reported_and_kept(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "course" / "2026.xml").write_text(
+        '<course display_name="Tiny Course">\n  <chapter url_name="week1"/>\n  <gizmo size="3"/>\n</course>\n')
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None
+        unknown = [p for p in result.problems if p.code == "unknown-tag"]
+        assert unknown and unknown[0].file == "course/2026.xml" and unknown[0].line == 3
+        out = tmp_path / "out"
+        assert lpconvert.write(result.package, str(out), "olx").ok
+    written = etree.parse(str(out / "course" / "course" / "2026.xml")).getroot()
+    assert [c.tag for c in written] == ["chapter", "gizmo"]
+
+
+def test_not_olx_at_all(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "course.xml").write_text("<course/>")
+    result = lpconvert.read(str(tmp_path / "src"))
+    assert result.package is None
+    assert any(p.code == "missing-field" and p.file == "course.xml" for p in result.problems)
+
+
+def test_bad_olx_layout_option(tmp_path: Path) -> None:
+    with lpconvert.read(str(TINY)) as result:
+        assert result.package is not None
+        written = lpconvert.write(result.package, str(tmp_path / "x.tar.gz"), options={"olx_layout": "book"})
+    assert not written.ok and written.problems[0].code == "invalid-value"
