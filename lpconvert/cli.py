@@ -127,8 +127,8 @@ def _limits(args: argparse.Namespace) -> Any:
 
     from .storage.limits import Limits, parse_size
 
-    limits = Limits.from_env()
     try:
+        limits = Limits.from_env()
         if getattr(args, "max_size", None):
             limits = replace(limits, max_total_bytes=parse_size(args.max_size))
     except ValueError as exc:
@@ -285,7 +285,7 @@ def _human(n: int) -> str:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
-    from .losses import LOSS_KINDS
+    from .formats import LOSS_KIND_NAMES
     from .plugin_manager import get_registry
 
     registry = get_registry()
@@ -297,7 +297,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
         print(f"{spec.name:<12} {modes:<11}{suffixes}  [{spec.plugin}]")
         print(f"    {spec.description}")
         if spec.cannot_hold:
-            lost = "; ".join(LOSS_KINDS[k][0] if k in LOSS_KINDS else k for k in sorted(spec.cannot_hold))
+            lost = "; ".join(LOSS_KIND_NAMES.get(k, k) for k in sorted(spec.cannot_hold))
             print(f"    cannot hold: {lost}")
         else:
             print("    lossless")

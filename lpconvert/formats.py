@@ -45,6 +45,21 @@ class WriteOptions:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+LOSS_KIND_NAMES: dict[str, str] = {
+    "collections": "collections",
+    "other-versions": "versions other than the current draft and published",
+    "published-behind-draft": "a published version behind the draft",
+    "history": "every version but the current one",
+    "root": "the OLX course/library root and its settings",
+    "package-files": "package-level files (policies, about/, static/ ...)",
+    "version-attributes": "container settings (format, graded, due ...)",
+    "unknown-fields": "fields lpconvert does not know",
+    "loose-components": "components that no unit holds",
+}
+"""Loss kind -> what it is, in words. Kept here (not beside the detectors in
+`lpconvert.losses`, which need the model) so `lpconvert formats` stays import-light."""
+
+
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
 Probe = Callable[["Source"], bool]
@@ -72,7 +87,7 @@ class FormatSpec:
     * `output`: "tree" (many files: directory, zip or tar) or "file" (one file).
       A tree is bundled as the destination's name says: ".zip" a zip, ".tar.gz"/".tgz" a
       gzip'd tar, ".tar" a tar, anything else a directory.
-    * `cannot_hold`: loss kinds (keys of `lpconvert.losses.LOSS_KINDS`) this format drops.
+    * `cannot_hold`: loss kinds (keys of `LOSS_KIND_NAMES`; detectors in `lpconvert.losses`) this format drops.
     """
 
     name: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from .formats import LOSS_KIND_NAMES
 from .model import CompletePackageInput
 from .problems import Problem, warning
 
@@ -108,16 +109,20 @@ def _orphan_components(p: CompletePackageInput) -> str | None:
     return None
 
 
+_DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
+    "collections": _collections,
+    "other-versions": _other_versions,
+    "published-behind-draft": _published_behind,
+    "history": _all_but_current,
+    "root": _root,
+    "package-files": _files,
+    "version-attributes": _attributes,
+    "unknown-fields": _unknown_fields,
+    "loose-components": _orphan_components,
+}
+
 LOSS_KINDS: dict[str, tuple[str, Callable[[CompletePackageInput], str | None]]] = {
-    "collections": ("collections", _collections),
-    "other-versions": ("versions other than the current draft and published", _other_versions),
-    "published-behind-draft": ("a published version behind the draft", _published_behind),
-    "history": ("every version but the current one", _all_but_current),
-    "root": ("the OLX course/library root and its settings", _root),
-    "package-files": ("package-level files (policies, about/, static/ ...)", _files),
-    "version-attributes": ("container settings (format, graded, due ...)", _attributes),
-    "unknown-fields": ("fields lpconvert does not know", _unknown_fields),
-    "loose-components": ("components that no unit holds", _orphan_components),
+    kind: (LOSS_KIND_NAMES[kind], detector) for kind, detector in _DETECTORS.items()
 }
 """Loss kind -> (what it is, detector returning a description of what would be lost or None)."""
 
