@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lpconvert.formats import FormatSpec
 from lpconvert.hookspecs import hookimpl
 
@@ -9,8 +11,18 @@ LPCONVERT_API = 1
 
 
 def probe(source) -> bool:  # type: ignore[no-untyped-def]
-    """An lp-archive has package.toml at its root (after looking through a wrapper folder)."""
-    return bool(source.exists("package.toml"))
+    """An lp-archive has package.toml at its root (after looking through a wrapper folder).
+
+    Other layouts may also have a package.toml; they say so with a ``[layout]`` table
+    (the sections format does), which an lp-archive never has.
+    """
+    if not source.exists("package.toml"):
+        return False
+    try:
+        text = source.read_text("package.toml")
+    except Exception:  # noqa: BLE001 - unreadable: let the lp-archive reader report it
+        return True
+    return re.search(r"(?m)^\s*\[\s*layout\s*\]", text) is None
 
 
 @hookimpl

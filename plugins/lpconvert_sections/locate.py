@@ -1,0 +1,114 @@
+"""From a hub location back to the TOML path and line an author would edit.
+
+Each entity remembers the table it was read from (``subsection[1].unit[0]`` inside a
+section file, or the top of a file). Hub field names become the layout's own words
+(``draft_version`` -> ``draft``, a version's ``title`` -> ``title``, ``children`` ->
+``components``/``unit``/``subsection``), and the line comes from a small scan of the file's
+headers and keys, done only when there is a problem to report.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lpconvert.package import Loc
+    from lpconvert.storage import Source
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+_ENTITY_FIELDS = {"draft_version": "draft", "published_version": "published", "container_type": ""}
+_VERSION_FIELDS = {"version_num": "version", "created": "version_created"}
+
+
+def toml_lines(text: str) -> dict[str, int]:
+    """Dotted TOML path (``subsection[1].unit[0].title``) -> 1-based line."""
+    lines: dict[str, int] = {}
+    table = ""
+    current: dict[str, str] = {}  # header name ("subsection.unit") -> indexed path
+    counts: dict[tuple[str, str], int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            names = [part.strip().strip("\"'") for part in header.group(2).split(".")]
+            parent = ""
+            for k in range(len(names) - 1):
+                dotted_name = ".".join(names[: k + 1])
+                parent = current.get(dotted_name, f"{parent}.{names[k]}" if parent else names[k])
+            base = f"{parent}.{names[-1]}" if parent else names[-1]
+            if header.group(1) == "[[":
+                index = counts.get((parent, names[-1]), 0)
+                counts[(parent, names[-1])] = index + 1
+                base = f"{base}[{index}]"
+                current[".".join(names)] = base
+            table = base
+            lines.setdefault(table, n)
+            continue
+        key = _KEY.match(line)
+        if key:
+            name = key.group(1).strip("\"'")
+            lines.setdefault(f"{table}.{name}" if table else name, n)
+    return lines
+
+
+def _join(base: str, *parts: Any) -> str:
+    out = base
+    for p in parts:
+        if p == "":
+            continue
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+class SectionsLocator:
+    """`lpconvert.package.Locator` for the layout's TOML files."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.tables: dict[int, tuple[str, str]] = {}  # entity index -> (table path, children key)
+        self._lines: dict[str, dict[str, int]] = {}
+
+    def field(self, loc: Loc) -> str:
+        parts = list(loc)
+        if len(parts) >= 2 and parts[0] == "entities" and isinstance(parts[1], int):
+            base, child_key = self.tables.get(parts[1], ("", "children"))
+            rest = parts[2:]
+            if not rest:
+                return base
+            if rest[0] == "versions":
+                tail = rest[2:]
+                if not tail:
+                    return _join(base, "version")
+                name = tail[0]
+                if name == "children":
+                    return _join(base, child_key, *tail[1:])
+                if name == "media":
+                    return _join(base, *tail[1:2]) if len(tail) > 1 else base
+                return _join(base, _VERSION_FIELDS.get(str(name), name), *tail[1:])
+            return _join(base, _ENTITY_FIELDS.get(str(rest[0]), rest[0]), *rest[1:])
+        if len(parts) >= 2 and parts[0] == "collections":
+            return _join(f"collection[{parts[1]}]", *parts[2:])
+        return _join("", *parts)
+
+    def line(self, file: str, field: str) -> int | None:
+        if file not in self._lines:
+            try:
+                self._lines[file] = toml_lines(self.source.read_text(file))
+            except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
+                self._lines[file] = {}
+        lines = self._lines[file]
+        probe = field
+        while probe:
+            if probe in lines:
+                return lines[probe]
+            shorter = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
+            if shorter == probe:
+                break
+            probe = shorter
+        return lines.get("key") if "." not in field and "[" not in field else None
+
+    def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
+        field = self.field(loc)
+        return field or None, self.line(file, field)

@@ -1,0 +1,46 @@
+"""Plugin registration for the sections layout: light, and a probe that reads one small file."""
+
+from __future__ import annotations
+
+import tomllib
+
+from lpconvert.formats import FormatSpec
+from lpconvert.hookspecs import hookimpl
+
+LPCONVERT_API = 1
+
+LAYOUT_NAME = "sections"
+PACKAGE_TOML = "package.toml"
+
+
+def layout_of(source) -> str | None:  # type: ignore[no-untyped-def]
+    """The `[layout] format` named in package.toml, or None (lp-archives have no [layout])."""
+    if source.is_single_file or not source.exists(PACKAGE_TOML):
+        return None
+    try:
+        doc = tomllib.loads(source.read_text(PACKAGE_TOML))
+    except Exception:  # noqa: BLE001 - an unreadable package.toml is not ours to claim
+        return None
+    layout = doc.get("layout")
+    return layout.get("format") if isinstance(layout, dict) else None
+
+
+def probe(source) -> bool:  # type: ignore[no-untyped-def]
+    return layout_of(source) == LAYOUT_NAME
+
+
+@hookimpl
+def lpconvert_formats() -> list[FormatSpec]:
+    return [
+        FormatSpec(
+            name="sections",
+            description="Authoring layout for a text editor and git: one TOML file per section with its "
+                        "subsections and units, one folder per component (block.xml and static files); "
+                        "current versions only",
+            suffixes=(),
+            probe=probe,
+            reader="lpconvert_sections.reader:read_sections",
+            writer="lpconvert_sections.writer:write_sections",
+            cannot_hold=frozenset({"history", "published-behind-draft"}),
+        )
+    ]

@@ -1,0 +1,185 @@
+"""The sections layout: an outline a person edits in a text editor and keeps in git."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import lpconvert
+from lpconvert.api import get_format
+
+try:
+    from .conftest import FIXTURES, LP_CORPORA
+    from .fixture_packages import build, normalise
+except ImportError:  # tests/ run as a plain directory
+    from conftest import FIXTURES, LP_CORPORA  # type: ignore[no-redef]
+    from fixture_packages import build, normalise  # type: ignore[no-redef]
+
+HAND = FIXTURES / "sections" / "hand-written"
+
+
+def _write(package, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    result = lpconvert.write(package, str(path), "sections")
+    assert result.written, [p.render() for p in result.problems]
+    return path
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_current_versions_round_trip_and_input_is_untouched(tmp_path):
+    package = build("full")
+    before = package.model.model_dump()
+    out = _write(package, tmp_path / "layout")
+    assert package.model.model_dump() == before
+    with lpconvert.read(str(out)) as back:
+        assert back.format == "sections"
+        assert back.package is not None, [p.render() for p in back.problems]
+        held = get_format("sections").cannot_hold
+        assert normalise(back.package, held) == normalise(package, held)
+
+
+def test_says_what_it_drops(tmp_path):
+    result = lpconvert.write(build("full"), str(tmp_path / "layout"), "sections")
+    losses = {p.field: p.message for p in result.problems if p.code == "loss"}
+    assert set(losses) == {"history", "published-behind-draft"}
+    assert "unit-a" in losses["published-behind-draft"]
+    strict = lpconvert.write(build("full"), str(tmp_path / "strict"), "sections", strict=True)
+    assert not strict.written and not (tmp_path / "strict").exists()
+
+
+def test_layout_nests_the_outline_and_puts_components_in_folders(tmp_path):
+    out = _write(build("full"), tmp_path / "layout")
+    files = _files(out)
+    package_toml = tomllib.loads(files["package.toml"].decode())
+    assert package_toml["layout"] == {"format": "sections", "version": 1}
+    week = tomllib.loads(files["sections/week-1.toml"].decode())
+    assert week["key"] == "week-1"
+    assert [s.get("key") for s in week["subsection"]] == ["first-steps", "more"]
+    unit_a = week["subsection"][0]["unit"][0]
+    assert unit_a["key"] == "unit-a" and unit_a["title"] == "Unit A (edited)" and unit_a["version"] == 3
+    assert unit_a["components"] == ["xblock.v1:html:intro", "xblock.v1:problem:q1", "xblock.v1:video:v\u00e9lo"]
+    assert week["subsection"][1]["unit"] == [{"ref": "unit-b"}]  # defined once, referenced after
+    assert "units/standalone-unit.toml" in files  # a unit no section holds
+    assert files["components/html/intro/static/dot.png"].startswith(b"\x89PNG")
+    assert b"<html" in files["components/html/intro/block.xml"]
+    assert "components/video/velo.toml" in files
+    assert "components/html/loose-note.toml" in files  # in no unit, still kept
+    assert tomllib.loads(files["collections.toml"].decode())["collection"][0]["key"] == "starter"
+    assert "files/policies/course/policy.json" in files
+
+
+def test_editing_one_component_changes_one_file(tmp_path):
+    first = _write(build("full"), tmp_path / "a")
+    again = _write(build("full"), tmp_path / "b")
+    assert _files(first) == _files(again)  # stable output
+    block = first / "components" / "problem" / "q1" / "block.xml"
+    block.write_text("<problem><stringresponse answer='yes'/></problem>", "utf-8")
+    with lpconvert.read(str(first)) as edited:
+        assert edited.package is not None
+        _write(edited.package, tmp_path / "c")
+    diff = {name for name, data in _files(tmp_path / "c").items() if _files(again).get(name) != data}
+    assert diff == {"components/problem/q1/block.xml"}
+
+
+def test_zip_with_to_sections_and_detection(tmp_path, cli):
+    out = tmp_path / "layout.zip"
+    proc = cli(str(HAND), str(out), "--to", "sections")
+    assert proc.returncode == 0, proc.stderr
+    with lpconvert.read(str(out)) as back:
+        assert back.format == "sections" and back.package is not None
+    with lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
+        assert archive.format == "lp-archive"
+
+
+def test_no_default_suffix(tmp_path, cli):
+    proc = cli(str(HAND), str(tmp_path / "outdir"))
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+
+
+def test_hand_written_layout_reads_with_defaults():
+    with lpconvert.read(str(HAND)) as result:
+        assert result.package is not None, [p.render() for p in result.problems]
+        assert not result.problems
+        unit = result.package.entity("welcome-unit")
+        assert unit is not None and unit.draft_version == 1 and unit.published_version is None
+        assert unit.current_version.children == [  # type: ignore[union-attr]
+            "xblock.v1:html:welcome", "xblock.v1:problem:first-question"]
+        html = result.package.entity("xblock.v1:html:welcome")
+        assert set(html.current_version.media) == {"block.xml", "static/wave.svg"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("archive", LP_CORPORA, ids=lambda p: p.name)
+def test_corpus_round_trips_current_versions(archive, tmp_path):
+    held = get_format("sections").cannot_hold
+    with lpconvert.read(str(archive)) as original:
+        assert original.package is not None
+        out = _write(original.package, tmp_path / "layout")
+        with lpconvert.read(str(out)) as back:
+            assert back.package is not None, [p.render() for p in back.problems][:5]
+            assert normalise(back.package, held) == normalise(original.package, held)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def hand(tmp_path) -> Path:
+    copy = tmp_path / "hand"
+    shutil.copytree(HAND, copy)
+    return copy
+
+
+def _problems(root: Path):  # type: ignore[no-untyped-def]
+    return lpconvert.validate(str(root)).problems
+
+
+def test_toml_syntax_error_names_file_and_line(hand):
+    (hand / "sections" / "week-1.toml").write_text('key = "week-1"\ntitle = "Week 1\n', "utf-8")
+    errors = [p for p in _problems(hand) if p.is_error]
+    assert [(p.code, p.file, p.line) for p in errors][:1] == [("toml-syntax", "sections/week-1.toml", 2)]
+
+
+def test_bad_flag_names_field_and_line(hand):
+    path = hand / "sections" / "week-1.toml"
+    path.write_text(path.read_text("utf-8").replace('title = "Welcome"', 'title = "Welcome"\npublished = "yes"'),
+                    "utf-8")
+    errors = [p for p in _problems(hand) if p.is_error]
+    assert [(p.code, p.file, p.field, p.line) for p in errors] == [
+        ("invalid-value", "sections/week-1.toml", "subsection[0].unit[0].published", 11)]
+
+
+def test_wrong_type_from_validation_names_field_and_line(hand):
+    path = hand / "sections" / "week-1.toml"
+    path.write_text(path.read_text("utf-8").replace('title = "Basics"', "title = 3"), "utf-8")
+    errors = [p for p in _problems(hand) if p.is_error]
+    assert [(p.code, p.file, p.field, p.line) for p in errors] == [
+        ("invalid-value", "sections/week-1.toml", "subsection[0].title", 6)]
+
+
+def test_unknown_component_in_a_unit(hand):
+    path = hand / "sections" / "week-1.toml"
+    path.write_text(path.read_text("utf-8").replace("first-question", "second-question"), "utf-8")
+    errors = [p for p in _problems(hand) if p.is_error]
+    assert [(p.code, p.file) for p in errors] == [("unresolved-child", "sections/week-1.toml")]
+    assert "second-question" in errors[0].message
+
+
+def test_typo_in_a_field_is_kept_and_reported(hand):
+    path = hand / "components" / "html" / "welcome.toml"
+    path.write_text(path.read_text("utf-8") + "titel = 'oops'\n", "utf-8")
+    warnings = [p for p in _problems(hand) if p.code == "unknown-field"]
+    assert [(p.file, p.field, p.line) for p in warnings] == [("components/html/welcome.toml", "titel", 3)]
+
+
+def test_cli_reports_without_traceback(hand, cli):
+    (hand / "collections.toml").write_text("[[collection]\n", "utf-8")
+    proc = cli("validate", str(hand))
+    assert proc.returncode != 0
+    assert "toml-syntax" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
