@@ -211,31 +211,33 @@ def _read(el: etree._Element, items: dict[str, ClipboardItem], order: list[str],
     container = CONTAINER_OF_TAG.get(tag)
     if container is not None:
         key = el.get(_KEY) or url_name
+    else:
+        key = el.get(_KEY) or f"{DEFAULT_NAMESPACE}:{tag}:{url_name}"
+    if key in order:  # the same entity twice in the tree (a component in two units): the first wins
+        return key
+    order.append(key)  # before the children: items list the root first, then depth first
+    if container is not None:
         title = el.get("display_name") or (fallback_title if is_root else None) or ""
         attributes = {name: _attribute_value(value) for name, value in el.attrib.items()
                       if name not in ("url_name", "display_name") and not name.startswith("{")}
         children = [_read(child, items, order, files, is_root=False)
                     for child in el if isinstance(child.tag, str)]
-        item = ClipboardItem(key=key, container_type=container, can_stand_alone=standalone,  # type: ignore[arg-type]
-                             version_num=version_num, title=title, children=list(dict.fromkeys(children)),
-                             attributes=attributes)
-    else:
-        key = el.get(_KEY) or f"{DEFAULT_NAMESPACE}:{tag}:{url_name}"
-        title = el.get(_TITLE)
-        if title is None:
-            title = el.get("display_name") or (fallback_title if is_root else None) or tag.replace("_", " ").title()
-        block = _copy.deepcopy(el)
-        for name in ("url_name", _KEY, _TITLE, _STANDALONE):
-            block.attrib.pop(name, None)
-        etree.cleanup_namespaces(block)
-        text = etree.tostring(block, encoding="unicode")
-        media = {"block.xml": inline_media(text.encode("utf-8"))}
-        media.update(_files_for(key, text, files))
-        item = ClipboardItem(key=key, can_stand_alone=standalone, version_num=version_num, title=title,
-                             media=media)
-    if key not in items:
-        items[key] = item
-        order.append(key)
+        items[key] = ClipboardItem(key=key, container_type=container,  # type: ignore[arg-type]
+                                   can_stand_alone=standalone, version_num=version_num, title=title,
+                                   children=children, attributes=attributes)
+        return key
+    title = el.get(_TITLE)
+    if title is None:
+        title = el.get("display_name") or (fallback_title if is_root else None) or tag.replace("_", " ").title()
+    block = _copy.deepcopy(el)
+    for name in ("url_name", _KEY, _TITLE, _STANDALONE):
+        block.attrib.pop(name, None)
+    etree.cleanup_namespaces(block)
+    text = etree.tostring(block, encoding="unicode", with_tail=False)
+    media = {"block.xml": inline_media(text.encode("utf-8"))}
+    media.update(_files_for(key, text, files))
+    items[key] = ClipboardItem(key=key, can_stand_alone=standalone, version_num=version_num, title=title,
+                               media=media)
     return key
 
 
