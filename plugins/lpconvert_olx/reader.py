@@ -101,6 +101,7 @@ class OlxReader:
         self.course_key_parts: tuple[str, str, str] | None = None
         self.preloaded: dict[etree._Element, tuple[etree._Element, str]] = {}
         self.defined: dict[str, str] = {}
+        self.reserved: set[str] = set()
 
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
@@ -157,11 +158,14 @@ class OlxReader:
         return None
 
     # -- entities ---------------------------------------------------------------------
+    def taken(self, key: str) -> bool:
+        return key in self.entities or key in self.reserved
+
     def unique_key(self, key: str) -> str:
-        if key not in self.entities:
+        if not self.taken(key):
             return key
         n = 2
-        while f"{key}+{n}" in self.entities:
+        while self.taken(f"{key}+{n}"):
             n += 1
         return f"{key}+{n}"
 
@@ -235,8 +239,9 @@ class OlxReader:
             facts["tag"] = defn.tag
         key = self.container_keys.get((level, url))
         if key is None:
-            key = url if url not in self.entities else self.unique_key(f"{LEVEL_TAG[level]}+{url}")
+            key = url if not self.taken(url) else self.unique_key(f"{LEVEL_TAG[level]}+{url}")
             self.container_keys[(level, url)] = key
+            self.reserved.add(key)
         if not self.first_definition(key, path or f"{where}:{el.sourceline}", drafts):
             return key if path else None
         if key != url:

@@ -335,7 +335,6 @@ class OlxWriter:
             attrs = {"display_name": self.model.learning_package.title}
             facts = {}
             sections = self.top_level("section")
-            self.report_outside(sections)
         el = etree.Element("course")
         inline = bool(facts.get("inline"))
         if inline:
@@ -346,6 +345,8 @@ class OlxWriter:
         children: list[etree._Element] = []
         for key in sections:
             children += self.container(key, False)
+        if root is None or root.kind != "course":
+            children += self.unsorted_chapter()
         children = _insert_elements(el, children, facts)
         _layout(el, children, "")
         if inline:
@@ -393,14 +394,43 @@ class OlxWriter:
         held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
         return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
 
-    def report_outside(self, sections: list[str]) -> None:
+    def unsorted_chapter(self) -> list[etree._Element]:
+        """A package without a course root may hold subsections, units or components outside
+        every section (a v2 library's loose components). A course can only show what its
+        chapters hold, so they go into one extra chapter, ``lpconvert_unsorted``: loose
+        subsections as they are, loose units in a sequential, loose components in a unit."""
+        loose_subsections = self.top_level("subsection")
+        loose_units = self.top_level("unit")
         held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
-        loose = [e.key for e in self.model.entities if e.container_type != "section" and e.key not in held]
-        if loose:
-            self.problems.append(warning(
-                "loss", f"a course holds only what its chapters hold; {len(loose)} entit(ies) outside every "
-                f"section ({', '.join(loose[:3])}{' ...' if len(loose) > 3 else ''}) are dropped "
-                "(write a v1 library with -O olx_layout=library to keep loose components)"))
+        loose_components = [e.key for e in self.model.entities if e.container_type is None and e.key not in held]
+        if not (loose_subsections or loose_units or loose_components):
+            return []
+        chapter = etree.Element("chapter", display_name="Outside any section")
+        parts: list[etree._Element] = []
+        for key in loose_subsections:
+            parts += self.container(key, False)
+        groups = ((loose_units, "units", "Units outside any subsection"),
+                  (loose_components, "components", "Components outside any unit"))
+        for keys, name, title in groups:
+            if not keys:
+                continue
+            seq = etree.Element("sequential", display_name=title)
+            units: list[etree._Element] = []
+            if name == "units":
+                for key in keys:
+                    units += self.container(key, False)
+            else:
+                vertical = etree.Element("vertical", display_name=title)
+                blocks = [el for key in keys for el in self.component(key, False)]
+                _layout(vertical, blocks, "")
+                self.put(block_file("vertical", "lpconvert_unsorted_unit"), _xml_bytes(vertical))
+                units.append(etree.Element("vertical", url_name="lpconvert_unsorted_unit"))
+            _layout(seq, units, "")
+            self.put(block_file("sequential", f"lpconvert_unsorted_{name}"), _xml_bytes(seq))
+            parts.append(etree.Element("sequential", url_name=f"lpconvert_unsorted_{name}"))
+        _layout(chapter, parts, "")
+        self.put(block_file("chapter", "lpconvert_unsorted"), _xml_bytes(chapter))
+        return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
     def report_drafts_above_units(self) -> None:
         """OLX has drafts only for units and below: a section's or subsection's own draft is dropped."""
@@ -423,6 +453,20 @@ class OlxWriter:
             self.problems.append(warning(
                 "loss", f"OLX keeps drafts only for units and blocks; the draft of {len(lost)} section(s)/"
                 f"subsection(s) ({', '.join(lost[:3])}) is dropped and their published version written"))
+        in_units = {c for e in self.model.entities if e.container_type == "unit"
+                    for v in e.versions for c in (v.children or ())}
+        unpublished = [e.key for e in self.model.entities if e.published_version is None and (
+            e.container_type in ("section", "subsection") or (e.container_type is None and e.key not in in_units))]
+        if unpublished:
+            self.problems.append(warning(
+                "loss", f"OLX has no unpublished sections, subsections or blocks outside units; {len(unpublished)} "
+                f"never-published entit(ies) ({', '.join(unpublished[:3])}) are written as published"))
+        loose_drafts = [e.key for e in self.model.entities if e.container_type is None and e.key not in in_units
+                        and e.published_version is not None and self.draft_ahead(e)]
+        if loose_drafts:
+            self.problems.append(warning(
+                "loss", f"OLX keeps drafts only inside units; the draft of {len(loose_drafts)} component(s) outside "
+                f"every unit ({', '.join(loose_drafts[:3])}) is dropped and the published version written"))
 
     def write_files(self) -> None:
         for path in sorted(self.static):
