@@ -10,7 +10,10 @@ formats carry more:
   top-level children), which a v2 library does not have;
 * `files` keeps package-level files that belong to no entity (OLX policies, about/, info/,
   tabs/, course static files, tags.csv ...);
-* a version's `attributes` keep container settings (OLX format, graded, due, start ...).
+* a version's `attributes` keep container settings (OLX format, graded, due, start ...);
+  one reserved key, ``@olx``, on the root and on any version, records how OLX laid a thing
+  out (inline or in its own file, html file names, wrappers), never content
+  (docs/formats/olx.md).
 
 Models are frozen: built once from a reader's raw data, never mutated along the way, so a
 writer can never change what the next writer sees. Unknown fields are kept (``extra =
@@ -115,6 +118,8 @@ class EntityVersion(HubModel):
 
     A container version has `children` (ordered entity keys); a component version has
     `media` (path -> file, `block.xml` being the block's OLX and `static/...` its files).
+    `attributes` hold a container's settings (decoded OLX attribute values); the key
+    ``@olx`` (on containers and components alike) is reserved for OLX layout facts.
     """
 
     version_num: VersionNum
