@@ -234,6 +234,31 @@ def test_tiny_fixture_round_trips_with_drafts_and_wrappers(tmp_path: Path) -> No
     assert etree.parse(str(written["drafts/vertical/unit3.xml"])).getroot().get("index_in_children_list") == "3"
 
 
+def test_hand_written_inline_course_round_trips(tmp_path: Path) -> None:
+    """2012-style OLX: everything inline in course.xml, a url_name with ':' (a subfolder)."""
+    src = FIXTURES / "olx" / "inline-course"
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None and _errors(result.problems) == []
+        counts = _counts(result.package)
+        assert (counts["section"], counts["subsection"], counts["unit"]) == (2, 3, 3)
+        quiz = result.package.model.entity_map()["xblock.v1:problem:week1:quiz"]
+        assert b"Sky colour?" in result.package.read_media(quiz.current_version.media["block.xml"])
+        out = tmp_path / "out"
+        assert lpconvert.write(result.package, str(out), "olx").ok
+    assert _compare_trees(_tree_files(src), _tree_files(out)) == []
+
+
+def test_html_that_cdata_cannot_hold_keeps_its_bytes(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    content = b"<p>line one\r\nline two</p>\r\n<script>if (a[b[0]]>1) {}</script>\n"
+    (src / "html" / "recap.html").write_bytes(content)
+    out = tmp_path / "out"
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None
+        assert lpconvert.write(result.package, str(out), "olx").ok
+    assert (out / "course" / "html" / "recap.html").read_bytes() == content
+
+
 def test_writing_is_reproducible(tmp_path: Path) -> None:
     a, b = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
     assert lpconvert.convert(str(TINY), str(a)).ok

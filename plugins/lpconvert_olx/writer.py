@@ -344,7 +344,7 @@ class OlxWriter:
             el.set(name, attrs[name])
         children: list[etree._Element] = []
         for key in sections:
-            children += self.container(key, False)
+            children += self.container(key, False, "  ")
         if root is None or root.kind != "course":
             children += self.unsorted_chapter()
         children = _insert_elements(el, children, facts)
