@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Literal
@@ -38,6 +39,7 @@ from typing import IO, Literal
 from .model import Collection, CompletePackageInput, Entity, EntityVersion, MediaFile, PackageRoot, ResourceMedia
 from .package import Package, ResourceResolver
 from .problems import Problem, error, has_errors
+from .storage import SourceError
 
 Action = Literal["added", "updated", "unchanged"]
 
@@ -225,8 +227,24 @@ class MergeResult:
 # --------------------------------------------------------------------------- merge
 
 
+UNREADABLE: tuple[type[BaseException], ...] = (OSError, EOFError, zipfile.BadZipFile, SourceError)
+"""What reading a media file can raise when a source is damaged after it validated."""
+
+
 def merge(base: Package, incoming: Package) -> MergeResult:
-    """Apply `incoming` to `base` (see the module docstring for the rules); neither is changed."""
+    """Apply `incoming` to `base` (see the module docstring for the rules); neither is changed.
+
+    Media is read to compare content; a source that cannot be read gives a
+    `source-unreadable` problem and no package, not an exception.
+    """
+    try:
+        return _merge(base, incoming)
+    except UNREADABLE as exc:
+        return MergeResult(None, MergeReport(), [error("source-unreadable", f"cannot read media while merging: "
+                                                                            f"{exc}")])
+
+
+def _merge(base: Package, incoming: Package) -> MergeResult:
     report = MergeReport()
     base_map = base.model.entity_map()
     inc_map = incoming.model.entity_map()

@@ -233,3 +233,15 @@ def test_a_pasted_package_is_written_and_read_back_equal(lib: Package, tmp_path)
         media = entity.current_version.media
         assert back.package.read_media(media["static/me.png"]) == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")
         assert back.package.read_media(media["block.xml"]) == _zip_member(LIB, f"{HTML_DIR}/v5/block.xml")
+
+
+def test_copy_from_a_source_that_cannot_be_read_says_which_file(lib: Package) -> None:
+    class Gone:
+        def open(self, resource: str):
+            raise FileNotFoundError(resource)
+
+        def size(self, resource: str) -> None:
+            return None
+
+    with pytest.raises(ClipboardError, match=f"cannot copy block.xml of {HTML}"):
+        copy(Package(lib.model, Gone()), HTML)

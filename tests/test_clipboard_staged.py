@@ -59,7 +59,8 @@ def test_unit_olx_is_one_tree_whose_structure_is_the_units(synth: Package) -> No
     assert unit is not None
     staged = copy(synth, "unit-9").to_staged_content()
     tree = etree.fromstring(staged.olx.encode())
-    assert (tree.tag, tree.get("url_name"), tree.get("display_name")) == ("vertical", "unit-9", unit.current_version.title)
+    assert (tree.tag, tree.get("url_name"), tree.get("display_name")) == (
+        "vertical", "unit-9", unit.current_version.title)
     children = [c for c in tree if isinstance(c.tag, str)]
     expected = unit.current_version.children
     assert [(c.tag, c.get("url_name")) for c in children] == [tuple(k.split(":")[1:]) for k in expected]
@@ -100,7 +101,8 @@ def test_staged_content_reads_back_to_the_same_clipboard(lib: Package, key: str)
     assert back.root == clip.root
     assert [i.key for i in back.items] == [i.key for i in clip.items]
     for mine, theirs in zip(clip.items, back.items):
-        assert (theirs.title, theirs.children, theirs.container_type) == (mine.title, mine.children, mine.container_type)
+        assert (theirs.title, theirs.children, theirs.container_type) == (
+            mine.title, mine.children, mine.container_type)
         assert sorted(theirs.media) == sorted(mine.media)
         for path, media in mine.media.items():
             if path == "block.xml":
@@ -119,7 +121,8 @@ def test_a_title_unlike_the_display_name_survives_the_trip(lib: Package) -> None
 
 
 STUDIO_OLX = """<vertical url_name="u1" display_name="Week 1">
-  <html url_name="h1" display_name="Intro" copied_from_block="block-v1:O+C+R+type@html+block@h1"><![CDATA[<img src="/static/pic.png"/>]]></html>
+  <html url_name="h1" display_name="Intro" copied_from_block="block-v1:O+C+R+type@html+block@h1"
+    ><![CDATA[<img src="/static/pic.png"/>]]></html>
   <problem url_name="p1" display_name="Q1"><multiplechoiceresponse/></problem>
 </vertical>"""
 

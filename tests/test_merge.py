@@ -194,3 +194,19 @@ def test_cli_merge_bad_usage_is_one_clear_line(cli, tmp_path, args: list[str], c
     assert proc.returncode == code
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+class _Gone:
+    """A source whose files vanished after it was read (a deleted or truncated archive)."""
+
+    def open(self, resource: str):
+        raise FileNotFoundError(resource)
+
+    def size(self, resource: str) -> None:
+        return None
+
+
+def test_a_source_that_cannot_be_read_is_a_problem_not_a_crash(base: Package, edited: Package) -> None:
+    result = merge(base, Package(edited.model, _Gone(), "incoming.zip"))
+    assert result.package is None
+    assert [p.code for p in result.problems] == ["source-unreadable"]

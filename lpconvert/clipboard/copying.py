@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 
+from ..merge import UNREADABLE
 from ..model import Entity
 from ..package import Package
 from .errors import ClipboardError
@@ -60,7 +61,12 @@ def copy(package: Package, key: str) -> Clipboard:
 def _item(package: Package, entity: Entity) -> ClipboardItem:
     version = entity.current_version
     assert version is not None
-    media = {path: inline_media(package.read_media(m)) for path, m in sorted(version.media.items())}
+    media = {}
+    for path, m in sorted(version.media.items()):
+        try:
+            media[path] = inline_media(package.read_media(m))
+        except UNREADABLE as exc:
+            raise ClipboardError(f"cannot copy {path} of {entity.key}: {exc}") from None
     return ClipboardItem(
         key=entity.key, container_type=entity.container_type, can_stand_alone=entity.can_stand_alone,
         version_num=version.version_num, title=version.title,
