@@ -1,8 +1,8 @@
 """Pasted packages restore in upstream openedx-core with the copied content.
 
-A component, a unit, a subsection and a section are copied and pasted, one after another,
-into the package they came from (every key renamed) and into another package (keys kept);
-each result is written as an lp-archive and restored by upstream. What upstream restored
+A component, a unit, a subsection and a section are copied, carried as a blob and pasted,
+one after another, into the package they came from (every key renamed) and into another
+package (keys kept); each result is written as an lp-archive and restored by upstream. What upstream restored
 for each pasted entity must be what the source holds: the title, the children (under their
 new keys), and the sha256 of every media file, computed here from the source's own bytes.
 """
@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from conftest import corpus
 
 import lpconvert
-from lpconvert.clipboard import copy, paste
+from lpconvert.clipboard import Clipboard, copy, paste
 from lpconvert.package import Package
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -47,7 +47,8 @@ def _paste_all(source: Package, picks: list[str], into: Package) -> tuple[Packag
     pasted = into
     done = []
     for key in picks:
-        result = paste(copy(source, key), into=pasted, now=NOW)
+        # through the blob, as a clipboard kept between a copy and a paste would be
+        result = paste(Clipboard.from_bytes(copy(source, key).to_bytes()), into=pasted, now=NOW)
         assert result.package is not None, [p.render() for p in result.problems]
         done.append((key, result.renamed))
         pasted = result.package
