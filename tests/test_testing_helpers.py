@@ -270,3 +270,62 @@ def test_the_pytest_plugin_imports_nothing_heavy():
             "print(sorted(m for m in ('pydantic', 'lxml', 'fsspec', 'lpconvert.api') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- the guide's example
+
+
+def _guide_files() -> dict[str, str]:
+    """The code blocks of docs/plugins.md that start with ``# file: PATH``."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    files = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.DOTALL):
+        first, _, rest = block.partition("\n")
+        if first.startswith("# file: "):
+            files[first[len("# file: "):].strip()] = rest
+    return files
+
+
+@pytest.fixture
+def guide_plugin(tmp_path, monkeypatch):
+    files = _guide_files()
+    assert {"lpconvert_jsonl/plugin.py", "lpconvert_jsonl/reader.py", "lpconvert_jsonl/writer.py",
+            "tests/test_jsonl.py"} <= set(files)
+    src = tmp_path / "src"
+    for path, code in files.items():
+        target = (src if path.startswith("lpconvert_jsonl/") else tmp_path) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code, encoding="utf-8")
+    (src / "lpconvert_jsonl" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(src))
+    import importlib
+
+    yield importlib.import_module("lpconvert_jsonl.plugin")
+    for name in [m for m in sys.modules if m.startswith("lpconvert_jsonl")]:
+        del sys.modules[name]
+
+
+def test_the_guides_example_plugin_keeps_its_promises(guide_plugin, tmp_path):
+    assert_plugin_contract(guide_plugin)
+    with use_plugins(guide_plugin), sample_package() as package:
+        assert_roundtrip(package, "jsonl", tmp_path / "trip")
+        out = tmp_path / "library.jsonl"
+        assert lpconvert.write(package, str(out)).format == "jsonl"  # the suffix picks the format
+        lines = out.read_text(encoding="utf-8").splitlines()
+        lines[2] = lines[2][:-5]
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = lpconvert.validate(str(bad))
+    assert result.format == "jsonl" and not result.valid
+    assert [(p.code, p.line) for p in result.problems if p.is_error][:1] == [("json-syntax", 3)]
+
+
+def test_the_guides_example_test_file_passes(guide_plugin, pytester):
+    pytester.makepyfile(test_jsonl=_guide_files()["tests/test_jsonl.py"])
+    src = guide_plugin.__file__.rsplit("/lpconvert_jsonl/", 1)[0]
+    result = pytester.runpytest_subprocess(*_plugin_args(), "-q", "-p", "no:cacheprovider",
+                                           "--rootdir", str(pytester.path), "-o", f"pythonpath={src}")
+    result.assert_outcomes(passed=2)
