@@ -76,15 +76,16 @@ class _Reader:
         for name, value in doc.items():
             if name == "layout":
                 continue
+            if name.endswith("_json"):
+                value = self.json(value, PACKAGE_TOML, name)
+                name = name[: -len("_json")]
             if name == "extra" and isinstance(value, dict):
                 data.update(value)
-            elif name == "extra_json":
-                data.update(self.json(value, PACKAGE_TOML, name) or {})
-            else:
+            elif value is not None:
                 data[name] = value
             self.raw.origins[(name,)] = origin
         self.raw.origins[()] = origin
-        if "learning_package" not in doc:
+        if "learning_package" not in doc and "learning_package_json" not in doc:
             self.problem("missing-field", f"{PACKAGE_TOML} has no [learning_package] table (key and title)",
                          PACKAGE_TOML, None)
 
@@ -230,6 +231,8 @@ class _Reader:
                                  "([[collection]])", "collections.toml", "collection")
                     items = []
                 for i, item in enumerate(items):
+                    if isinstance(item, dict) and set(item) == {"json"}:
+                        item = self.json(item["json"], "collections.toml", f"collection[{i}].json")
                     self.raw.origins[("collections", i)] = Origin("collections.toml", self.locator)
                     collections.append(item)
         self.raw.data["collections"] = collections

@@ -9,9 +9,11 @@ file an author opens to edit a unit is the file of the section it is in.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import tomlkit
+from pydantic import BaseModel
 
 from lpconvert.formats import WriteOptions
 from lpconvert.model import CompletePackageInput, Entity
@@ -19,42 +21,58 @@ from lpconvert.package import Package
 from lpconvert.problems import Problem
 from lpconvert.storage import Sink, TreeSink
 
-from .entries import CHILD_KEY, current, entry_for
+from .entries import CHILD_KEY, current, entry_for, toml_safe
 from .naming import Names, slug
 from .plugin import LAYOUT_NAME, PACKAGE_TOML
 
 LAYOUT_VERSION = 1
+_PACKAGE_PARTS = {"meta", "learning_package", "entities", "collections", "root", "files"}
 
 
 def _toml(data: dict[str, Any]) -> bytes:
     return tomlkit.dumps(data).encode("utf-8")
 
 
-def _package_toml(model: CompletePackageInput) -> dict[str, Any]:
-    doc: dict[str, Any] = {"layout": {"format": LAYOUT_NAME, "version": LAYOUT_VERSION}}
-    if model.meta is not None:
-        doc["meta"] = _clean(model.meta.model_dump(mode="python"))
-    doc["learning_package"] = _clean(model.learning_package.model_dump(mode="python"))
-    if model.root is not None:
-        doc["root"] = _clean(model.root.model_dump(mode="python"))
-    rest = model.model_dump(mode="python", exclude={"meta", "learning_package", "entities", "collections",
-                                                    "root", "files"})
-    if rest:
-        from .entries import toml_safe
+def _table(model: BaseModel) -> dict[str, Any]:
+    """A model as a TOML table: absent optional fields left out, the rest as they are."""
+    data = model.model_dump(mode="python")
+    for name in type(model).model_fields:
+        if data.get(name, 0) is None:
+            del data[name]
+    return data
 
+
+def _json_text(model: BaseModel, exclude: set[str] | None = None) -> str:
+    data = model.model_dump(mode="json", exclude=exclude)
+    for name in type(model).model_fields:
+        if data.get(name, 0) is None:
+            del data[name]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _package_toml(model: CompletePackageInput) -> dict[str, Any]:
+    """package.toml; a table TOML cannot hold (a null inside) is written as ``<name>_json``."""
+    doc: dict[str, Any] = {"layout": {"format": LAYOUT_NAME, "version": LAYOUT_VERSION}}
+    for name, part in (("meta", model.meta), ("learning_package", model.learning_package), ("root", model.root)):
+        if part is None:
+            continue
+        table = _table(part)
+        if toml_safe(table):
+            doc[name] = table
+        else:
+            doc[f"{name}_json"] = _json_text(part)
+    rest = model.model_dump(mode="python", exclude=_PACKAGE_PARTS)
+    if rest:
         if toml_safe(rest):
             doc["extra"] = rest
         else:
-            import json
-
-            doc["extra_json"] = json.dumps(model.model_dump(mode="json", exclude={
-                "meta", "learning_package", "entities", "collections", "root", "files"}), ensure_ascii=False)
+            doc["extra_json"] = json.dumps(model.model_dump(mode="json", exclude=_PACKAGE_PARTS), ensure_ascii=False)
     return doc
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    """Drop None values (TOML has no null; an absent optional field means the same)."""
-    return {k: (_clean(v) if isinstance(v, dict) else v) for k, v in data.items() if v is not None}
+def _collection(collection: BaseModel) -> dict[str, Any]:
+    table = _table(collection)
+    return table if toml_safe(table) else {"json": _json_text(collection)}
 
 
 class _Outline:
@@ -124,7 +142,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
             progress.advance()
 
     if model.collections:
-        collections = [_clean(c.model_dump(mode="python")) for c in model.collections]
+        collections = [_collection(c) for c in model.collections]
         sink.write_bytes("collections.toml", _toml({"collection": collections}))
     for path, media in model.files.items():
         with package.open_media(media) as stream:
