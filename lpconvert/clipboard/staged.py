@@ -40,6 +40,8 @@ NS = "https://openedx.org/lpconvert/clipboard"
 NSMAP = {"lpconvert": NS}
 etree.register_namespace("lpconvert", NS)  # so lxml names it lpconvert:, not ns0:
 _KEY, _TITLE, _STANDALONE = f"{{{NS}}}key", f"{{{NS}}}title", f"{{{NS}}}can_stand_alone"
+_OWN_URL_NAME, _ATTRIBUTES = f"{{{NS}}}url_name", f"{{{NS}}}attributes"
+_OURS = (_KEY, _TITLE, _STANDALONE, _OWN_URL_NAME, _ATTRIBUTES)
 _URL_NAME_OK = re.compile(r"^[\w\-~.:%]+$")
 DEFAULT_NAMESPACE = "xblock.v1"
 
@@ -117,9 +119,16 @@ def _node(item: ClipboardItem, items: dict[str, ClipboardItem]) -> etree._Elemen
         el = etree.Element(OLX_TAG[item.container_type])
         el.set("url_name", url_name)
         el.set("display_name", item.title)
+        exact = True
         for name, value in item.attributes.items():
+            text = value if isinstance(value, str) else json.dumps(value)
             if name not in ("url_name", "display_name") and _is_xml_name(name):
-                el.set(name, value if isinstance(value, str) else json.dumps(value))
+                el.set(name, text)
+                exact = exact and _attribute_value(text) == value
+            else:
+                exact = False
+        if not exact:  # what plain OLX attributes would not give back as they are
+            el.set(_ATTRIBUTES, json.dumps(item.attributes))
         if url_name != item.key:
             el.set(_KEY, item.key)
         for child in item.children or ():
@@ -135,6 +144,10 @@ def _node(item: ClipboardItem, items: dict[str, ClipboardItem]) -> etree._Elemen
         for name, value in attrs.items():
             if name != "url_name":
                 block.set(name, value)
+        if "url_name" in attrs:  # block.xml's own url_name, which the node's url_name replaces
+            block.set(_OWN_URL_NAME, attrs["url_name"])
+        if item.attributes:
+            block.set(_ATTRIBUTES, json.dumps(item.attributes))
         namespace, block_type, _ = item.key.split(":", 2)
         if namespace != DEFAULT_NAMESPACE or block_type != block.tag or url_name != _code(item):
             block.set(_KEY, item.key)
@@ -218,8 +231,9 @@ def _read(el: etree._Element, items: dict[str, ClipboardItem], order: list[str],
     order.append(key)  # before the children: items list the root first, then depth first
     if container is not None:
         title = el.get("display_name") or (fallback_title if is_root else None) or ""
-        attributes = {name: _attribute_value(value) for name, value in el.attrib.items()
-                      if name not in ("url_name", "display_name") and not name.startswith("{")}
+        attributes = _attributes(el) if el.get(_ATTRIBUTES) is not None else {
+            name: _attribute_value(value) for name, value in el.attrib.items()
+            if name not in ("url_name", "display_name") and not name.startswith("{")}
         children = [_read(child, items, order, files, is_root=False)
                     for child in el if isinstance(child.tag, str)]
         items[key] = ClipboardItem(key=key, container_type=container,  # type: ignore[arg-type]
@@ -230,15 +244,37 @@ def _read(el: etree._Element, items: dict[str, ClipboardItem], order: list[str],
     if title is None:
         title = el.get("display_name") or (fallback_title if is_root else None) or tag.replace("_", " ").title()
     block = _copy.deepcopy(el)
-    for name in ("url_name", _KEY, _TITLE, _STANDALONE):
+    own_url_name = block.get(_OWN_URL_NAME)
+    for name in ("url_name", *_OURS):
         block.attrib.pop(name, None)
+    if own_url_name is not None:
+        _set_first(block, "url_name", own_url_name)
     etree.cleanup_namespaces(block)
     text = etree.tostring(block, encoding="unicode", with_tail=False)
     media = {"block.xml": inline_media(text.encode("utf-8"))}
     media.update(_files_for(key, text, files))
     items[key] = ClipboardItem(key=key, can_stand_alone=standalone, version_num=version_num, title=title,
-                               media=media)
+                               media=media, attributes=_attributes(el) if el.get(_ATTRIBUTES) else {})
     return key
+
+
+def _attributes(el: etree._Element) -> dict[str, Any]:
+    try:
+        value = json.loads(el.get(_ATTRIBUTES) or "{}")
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ClipboardError(f"<{el.tag} url_name={el.get('url_name')!r}>: lpconvert:attributes is not a JSON object")
+    return value
+
+
+def _set_first(el: etree._Element, name: str, value: str) -> None:
+    """Put an attribute back in front, where block.xml usually has url_name."""
+    attrs = dict(el.attrib)
+    el.attrib.clear()
+    el.set(name, value)
+    for k, v in attrs.items():
+        el.set(k, v)
 
 
 def _generated_name(el: etree._Element) -> str:
