@@ -72,8 +72,9 @@ article.card img { max-width: 100%; height: auto; }
 ul.choices { list-style: none; padding-left: .5rem; }
 ul.choices li { margin: .3rem 0; }
 .mark { color: var(--muted); margin-right: .3rem; }
-ul.dropdown { display: inline-flex; gap: .5rem; list-style: none; padding: .3rem .6rem;
+ul.dropdown { display: inline-flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: .3rem .6rem;
               border: 1px solid var(--line); border-radius: 4px; }
+ul.dropdown li { white-space: nowrap; }
 ul.dropdown li + li:before { content: "\\2502  "; color: var(--line); }
 .input-box { display: inline-block; min-width: 14rem; border: 1px solid #8c959f; border-radius: 4px;
              padding: .2rem .5rem; color: var(--muted); font-size: .85rem; }
