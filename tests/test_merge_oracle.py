@@ -23,3 +23,20 @@ def test_merged_backup_restores_in_upstream_like_the_edited_one(oracle, tmp_path
         assert result.package is not None
         assert lpconvert.write(result.package, str(out)).ok
     assert oracle.summary(out) == oracle.summary(corpus("lp/upstream-library-backup-edited.zip"))
+
+
+def test_imported_versions_newer_than_published_restore_in_upstream(oracle, tmp_path) -> None:
+    """The original applied to the edited library: drafts jump to v4/v5 above published v2/v3."""
+    out = tmp_path / "reverse.zip"
+    with lpconvert.read(str(corpus("lp/upstream-library-backup-edited.zip"))) as base, \
+            lpconvert.read(str(corpus("lp/upstream-library-backup.zip"))) as incoming:
+        result = merge(base.package, incoming.package)
+        assert result.package is not None
+        assert lpconvert.write(result.package, str(out)).ok
+    entities = oracle.summary(out)["entities"]
+    unit = entities["unit1-b7eafb"]
+    assert (unit["draft"], unit["published"]) == (4, 2)
+    assert unit["versions"]["4"]["children"] == ["xblock.v1:video:22601ebd-9da8-430b-9778-cfe059a98568"]
+    dnd = entities["xblock.v1:drag-and-drop-v2:4d1b2fac-8b30-42fb-872d-6b10ab580b27"]
+    assert (dnd["draft"], dnd["published"]) == (5, 3)
+    assert (dnd["versions"]["5"]["title"], dnd["versions"]["3"]["title"]) == ("Drag and Drop", "rewritten 0")
