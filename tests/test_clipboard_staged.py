@@ -155,6 +155,8 @@ def test_a_studio_staged_content_becomes_a_clipboard() -> None:
     ({"files": [StagedContentFile("pic.png", b"other bytes", hashlib.md5(b"x").hexdigest(), "")]}, "damaged"),
     ({"files": [StagedContentFile("pic.png", None, "", "")]}, "has no data"),
     ({"olx": ""}, "has no OLX"),
+    ({"version_num": "two"}, "version_num must be a whole number"),
+    ({"version_num": -1}, "version_num must be a whole number"),
 ])
 def test_bad_staged_content_is_refused_with_a_reason(changes: dict, message: str) -> None:
     with pytest.raises(ClipboardError, match=message):

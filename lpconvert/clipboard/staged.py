@@ -192,13 +192,15 @@ def from_staged_content(staged: Any) -> Clipboard:
     block_type = _field(staged, "block_type", None)
     if block_type and block_type != root.tag:
         raise ClipboardError(f"the StagedContent says block_type {block_type!r}, but its OLX is <{root.tag}>")
-    version_num = _field(staged, "version_num", 0) or 1
+    version_num = _field(staged, "version_num", 0) or 1  # Studio's 0 means "not versioned"
+    if isinstance(version_num, bool) or not isinstance(version_num, int) or version_num < 1:
+        raise ClipboardError(f"the StagedContent's version_num must be a whole number >= 0, not {version_num!r}")
     files: Sequence[Any] = _field(staged, "files", ()) or ()
     items: dict[str, ClipboardItem] = {}
     order: list[str] = []
     root_key = _read(root, items, order, files, is_root=True,
                      fallback_name=_field(staged, "suggested_url_name", None),
-                     fallback_title=_field(staged, "display_name", None), version_num=int(version_num))
+                     fallback_title=_field(staged, "display_name", None), version_num=version_num)
     try:
         return Clipboard(root=root_key, items=[items[k] for k in order])
     except ValueError as exc:
