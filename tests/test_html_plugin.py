@@ -20,6 +20,7 @@ import pytest
 from lxml import html as lxml_html
 
 import lpconvert
+from conftest import corpus
 from lpconvert.model import CompletePackageInput
 from lpconvert.package import Package
 from lpconvert.testing import check_plugin, use_plugins
@@ -251,3 +252,33 @@ def test_course_static_files_referenced_by_content_are_copied(html_format, tmp_p
     card = _page(site / "units" / "lesson.html").get_element_by_id("c-html-welcome")
     assert next(card.iter("img")).get("src") == "../static/diagram.png"
     assert next(card.iter("a")).get("href") == "../static/handout%20v2.pdf"
+
+
+# --------------------------------------------------------------------------- a real course
+
+
+def test_the_demo_course_renders_with_working_links(html_format, tmp_path):
+    source = corpus("olx/openedx-demo-course.tar.gz")
+    with lpconvert.read(str(source)) as result:
+        assert result.package is not None
+        model = result.package.model
+        units = [e for e in model.entities if e.container_type == "unit"]
+        have_static = set(model.files) | {p for e in model.entities for v in e.versions for p in v.media}
+        codes = {e.key.split(":", 2)[-1] for e in model.entities}
+        site = _render(result.package, tmp_path)
+    assert len(list((site / "units").glob("*.html"))) == len(units)
+    index = _page(site / "index.html")
+    sections = [li for li in index.get_element_by_id("outline").iter("li") if li.get("class") == "section"]
+    assert len(sections) == len(model.root.children)
+    generated = ("units/", "components/", "media/", "static/", "index.html", "style.css")
+    checked = 0
+    for page, value in _local_links(site):
+        path = unquote(urlsplit(value).path)
+        if path.removeprefix("../").startswith(generated):
+            assert (page.parent / path).resolve().is_file(), f"{page.relative_to(site)}: {value}"
+            checked += 1
+        elif path.startswith("/static/"):
+            assert "static/" + path[len("/static/"):] not in have_static, f"{value} was not copied"
+        else:
+            assert not path.startswith("/jump_to_id/") or path.split("/")[2] not in codes, value
+    assert checked > 300

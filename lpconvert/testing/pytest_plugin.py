@@ -22,6 +22,7 @@ import pytest
 
 @pytest.fixture
 def lpconvert_sample() -> Iterator[Any]:
+    """lpconvert's sample package (outline, drafts, a loose component, a collection, a PNG, tricky titles)."""
     from lpconvert.testing import sample_package
 
     with sample_package() as package:
@@ -30,6 +31,7 @@ def lpconvert_sample() -> Iterator[Any]:
 
 @pytest.fixture
 def lpconvert_use_plugins() -> Iterator[Callable[..., Any]]:
+    """Call with plugin modules to make their formats available until the test ends."""
     from contextlib import ExitStack
 
     from lpconvert.testing import use_plugins
@@ -43,6 +45,7 @@ def lpconvert_use_plugins() -> Iterator[Callable[..., Any]]:
 
 @pytest.fixture
 def lpconvert_roundtrip(tmp_path: Any) -> Callable[..., None]:
+    """Call as (package, format, **kw): write, probe, read back, and fail on any undeclared loss."""
     from lpconvert.testing import assert_roundtrip
 
     counter = iter(range(1_000_000))

@@ -188,18 +188,41 @@ def static_name(url: str) -> str | None:
     return name
 
 
+_JUMP = re.compile(r"^/(?:course/)?jump_to_id/([^/?#]+)/?$")
+
+
+def jump_target(url: str) -> str | None:
+    """The url_name of a Studio intra-course link (``/jump_to_id/URL_NAME``), if it is one."""
+    match = _JUMP.match(urlsplit(url).path)
+    return unquote(match.group(1)) if match else None
+
+
 @dataclass
 class MediaIndex:
-    """Answers "where does this image live in the site?" and remembers what must be copied."""
+    """Answers "where does this link point in the site?" and remembers which files must be copied.
+
+    Images and files (``/static/...``) become relative links to the copies; Studio's links
+    between blocks (``/jump_to_id/...``) become links to the block's page or anchor.
+    """
 
     plan: SitePlan
     files: dict[str, MediaFile]
     wanted_files: set[str] = field(default_factory=set)
+    by_code: dict[str, str] = field(default_factory=dict)
+    """An OLX url_name (a container's key, a component key's last part) -> the entity key."""
+
+    def __post_init__(self) -> None:
+        for key in self.plan.entities:
+            self.by_code.setdefault(key.split(":", 2)[-1], key)
 
     def rewriter(self, version: EntityVersion | None, slug: str, prefix: str) -> Callable[[str], str | None]:
         media = version.media if version is not None else {}
 
         def rewrite(url: str) -> str | None:
+            target = jump_target(url)
+            if target is not None:
+                key = self.by_code.get(target)
+                return self.plan.link(key, prefix) if key is not None else None
             name = static_name(url)
             if name is None:
                 return None
