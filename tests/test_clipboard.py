@@ -245,3 +245,16 @@ def test_copy_from_a_source_that_cannot_be_read_says_which_file(lib: Package) ->
 
     with pytest.raises(ClipboardError, match=f"cannot copy block.xml of {HTML}"):
         copy(Package(lib.model, Gone()), HTML)
+
+
+def test_a_course_file_the_block_refers_to_travels_with_it(lib: Package) -> None:
+    """In an OLX course the files are the course's, not the block's: the copy must carry them."""
+    png = lib.entity(HTML).current_version.media["static/me.png"]
+    entities = [e.model_copy(update={"versions": [v.model_copy(update={"media": {"block.xml": v.media["block.xml"]}})
+                                                  for v in e.versions]}) if e.key == HTML else e
+                for e in lib.entities]
+    course_like = Package(lib.model.model_copy(update={"entities": entities, "files": {"static/me.png": png}}),
+                          lib.resources)
+    item = copy(course_like, HTML).item(HTML)
+    assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")
+    assert sorted(copy(course_like, UNIT).item(VIDEO).media) == ["block.xml"]  # only what a block uses

@@ -3,19 +3,30 @@
 What travels is what an author sees in Studio: each entity's *current* version (the draft
 if there is one, else the published version), its children, and the bytes of its files, read
 now through the package's resolver, because the clipboard must not depend on the source
-staying open. Collections come along only as far as they hold copied entities, so that a
-paste can file the copies where the originals were.
+staying open. Course-level static files a block refers to come along with the block.
+Collections come along only as far as they hold copied entities, so that a paste can file
+the copies where the originals were.
 """
 
 from __future__ import annotations
 
 import difflib
+from urllib.parse import unquote
 
+from ..consistency import STATIC_REF
 from ..merge import UNREADABLE
-from ..model import Entity
+from ..model import Entity, MediaFile
 from ..package import Package
 from .errors import ClipboardError
-from .model import Clipboard, ClipboardCollection, ClipboardItem, ClipboardSource, inline_media
+from .model import (
+    Clipboard,
+    ClipboardCollection,
+    ClipboardItem,
+    ClipboardSource,
+    InlineMedia,
+    inline_media,
+    media_data,
+)
 
 
 def copy(package: Package, key: str) -> Clipboard:
@@ -58,6 +69,34 @@ def copy(package: Package, key: str) -> Clipboard:
                      source=ClipboardSource(key=lp.key, title=lp.title))
 
 
+def _course_files(package: Package, own: dict[str, MediaFile], copied: dict[str, InlineMedia]
+                  ) -> dict[str, InlineMedia]:
+    """Package-level static files the block refers to but does not hold itself.
+
+    An OLX course keeps its files in the course's static/, shared by every block; a v2
+    library keeps them with each component. A copy must work in either, so a file the block
+    refers to as /static/NAME that only the course holds travels with the block, as Studio's
+    clipboard copies the course assets a block uses.
+    """
+    block = copied.get("block.xml")
+    files = package.model.files
+    if block is None or not files:
+        return {}
+    text = media_data(block).decode("utf-8", "replace")
+    out: dict[str, InlineMedia] = {}
+    for ref in sorted(set(STATIC_REF.findall(text))):
+        for path in (f"static/{ref}", f"static/{unquote(ref)}"):
+            if path in own or path in out:
+                break
+            if path in files:
+                try:
+                    out[path] = inline_media(package.read_media(files[path]))
+                except UNREADABLE as exc:
+                    raise ClipboardError(f"cannot copy the course file {path}: {exc}") from None
+                break
+    return out
+
+
 def _item(package: Package, entity: Entity) -> ClipboardItem:
     version = entity.current_version
     assert version is not None
@@ -67,6 +106,7 @@ def _item(package: Package, entity: Entity) -> ClipboardItem:
             media[path] = inline_media(package.read_media(m))
         except UNREADABLE as exc:
             raise ClipboardError(f"cannot copy {path} of {entity.key}: {exc}") from None
+    media.update(_course_files(package, version.media, media))
     return ClipboardItem(
         key=entity.key, container_type=entity.container_type, can_stand_alone=entity.can_stand_alone,
         version_num=version.version_num, title=version.title,
