@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from conftest import corpus
 from lxml import html as lxml_html
 
 import lpconvert
-from conftest import corpus
 from lpconvert.model import CompletePackageInput
 from lpconvert.package import Package
 from lpconvert.testing import check_plugin, use_plugins
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "fixtures" / "lp-archive" / "small-library"
 sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
 
-import lpconvert_html.plugin  # noqa: E402
+import lpconvert_html.plugin
 
 LOGO = SMALL / "entities/xblock.v1/html/intro/component_versions/v2/static/logo.png"
 
@@ -96,7 +96,7 @@ def test_index_shows_title_outline_and_collections(html_format, tmp_path):
     section = outline.find(".//li[@class='section']")
     text = " ".join(section.text_content().split())
     assert text.index("Week 1") < text.index("Getting started") < text.index("First steps")
-    unit_link = [a for a in outline.iter("a") if a.text == "First steps"][0]
+    unit_link = next(a for a in outline.iter("a") if a.text == "First steps")
     assert (site / unit_link.get("href")).is_file()
     collections = index.get_element_by_id("collections")
     assert "Starter kit" in collections.text_content()
@@ -197,7 +197,7 @@ def test_scripts_and_handlers_in_html_components_never_reach_the_page(html_forma
     for el in card.iter():
         assert not [a for a in el.attrib if a.lower().startswith("on")], el.tag
     assert card.xpath(".//p[@style='color: red']")
-    link = [a for a in card.iter("a") if a.text == "fine"][0]
+    link = next(a for a in card.iter("a") if a.text == "fine")
     assert link.get("href") == "https://example.org/ok" and link.get("rel") == "noopener noreferrer"
 
 

@@ -41,7 +41,7 @@ class Venv:
         full_env.update({"LPCONVERT_NO_PROGRESS": "1", "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
         full_env.update(env or {})
         return subprocess.run([self.python, *args], capture_output=True, text=True, timeout=timeout, env=full_env,
-                              cwd=str(self.path.parent))
+                              cwd=str(self.path.parent), check=False)
 
     def lpconvert(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return self.run("-m", "lpconvert.cli", *args, env=env)
@@ -51,7 +51,7 @@ class Venv:
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     base = tmp_path_factory.mktemp("html-plugin")
     made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(base / "venv")],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if made.returncode != 0:
         pytest.skip(f"cannot create a venv here: {made.stderr.strip()[-300:]}")
     env = Venv(base / "venv")
@@ -142,7 +142,7 @@ def _screenshot(page: Path, out: Path, tmp: Path) -> None:
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--hide-scrollbars", f"--user-data-dir={tmp / 'chromium-profile'}", f"--screenshot={out}",
            "--window-size=1200,900", page.resolve().as_uri()]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
     assert out.is_file(), f"Chromium wrote no screenshot (exit {done.returncode}): {done.stderr[-1500:]}"
     keep = os.environ.get("LPCONVERT_SCREENSHOT_DIR")
     if keep:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..model import Collection, CompletePackageInput, Entity, EntityVersion, HubModel
@@ -31,7 +31,7 @@ class Keyed(dict):  # type: ignore[type-arg]
 
 def _value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, HubModel):
         return {k: _value(v) for k, v in value.model_dump(mode="python").items()}
     if isinstance(value, dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from ..api import ReadResult, WriteResult, detect_format, get_format, read, write
 from ..package import Package
@@ -37,7 +38,7 @@ class RoundTrip:
     def close(self) -> None:
         self.read.close()
 
-    def __enter__(self) -> RoundTrip:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

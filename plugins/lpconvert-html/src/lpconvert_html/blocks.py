@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
-from lpconvert.xmlsafe import XmlError, parse_xml
 from lxml import etree
+
+from lpconvert.xmlsafe import XmlError, parse_xml
 
 from .problem import render_problem
 from .sanitize import UrlRewriter, sanitize_html

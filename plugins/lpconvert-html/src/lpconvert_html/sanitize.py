@@ -76,19 +76,14 @@ def clean_tree(root: etree._Element, rewrite: UrlRewriter | None = None) -> None
     for el in root.iter():
         if el is root:
             pass
-        elif not isinstance(el.tag, str):  # comments and processing instructions
-            doomed.append(el)
-            continue
-        elif _local(el.tag) in DROP_ELEMENTS:
+        elif not isinstance(el.tag, str) or _local(el.tag) in DROP_ELEMENTS:  # comments and processing instructions
             doomed.append(el)
             continue
         tag = _local(el.tag) if isinstance(el.tag, str) else ""
         for name in list(el.attrib):
             lname = name.lower()
             value = el.attrib[name]
-            if lname.startswith("on") or lname in DROP_ATTRIBUTES:
-                del el.attrib[name]
-            elif lname == "style" and _BAD_STYLE.search(value):
+            if lname.startswith("on") or lname in DROP_ATTRIBUTES or lname == "style" and _BAD_STYLE.search(value):
                 del el.attrib[name]
             elif lname in URL_ATTRIBUTES or lname.endswith(":href"):
                 if lname == "srcset":

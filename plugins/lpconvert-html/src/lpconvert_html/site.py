@@ -110,7 +110,7 @@ class SitePlan:
         roots += [e.key for e in rest]
         order = list(_walk(roots, entities))
         units = [k for k in order if entities[k].container_type == "unit"]
-        units += sorted((e.key for e in containers if e.container_type == "unit" and e.key not in set(units)))
+        units += sorted(e.key for e in containers if e.container_type == "unit" and e.key not in set(units))
         plan = cls(model, entities, roots, units, parents=held)
         plan._place(order)
         return plan
