@@ -384,3 +384,24 @@ def test_bad_olx_layout_option(tmp_path: Path) -> None:
         assert result.package is not None
         written = lpconvert.write(result.package, str(tmp_path / "x.tar.gz"), options={"olx_layout": "book"})
     assert not written.ok and written.problems[0].code == "invalid-value"
+
+
+def test_a_block_that_contains_itself_is_a_cycle_not_a_crash(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "vertical" / "unit2.xml").write_text('<vertical display_name="Unit 2">\n  <split_test url_name="loop"/>\n'
+                                                '</vertical>\n')
+    (src / "split_test").mkdir()
+    (src / "split_test" / "loop.xml").write_text('<split_test display_name="Loop">\n  <vertical url_name="inner"/>\n'
+                                                 '</split_test>\n')
+    (src / "vertical" / "inner.xml").write_text('<vertical>\n  <split_test url_name="loop"/>\n</vertical>\n')
+    result = lpconvert.read(str(src))
+    assert result.package is None
+    cycle = [p for p in result.problems if p.code == "cycle"]
+    assert cycle and cycle[0].file == "vertical/inner.xml" and cycle[0].line == 2
+
+
+def test_a_broken_archive_is_a_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "course.tar.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00 this is not really gzip")
+    result = lpconvert.read(str(bad))
+    assert result.package is None and result.problems[0].code == "archive-corrupt"

@@ -45,6 +45,9 @@ LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical
 COURSE_EXTRA_TAGS = ("wiki", "textbook")
 """Children of <course> that are settings, not chapters: kept in the root's @olx facts."""
 
+MAX_POINTER_DEPTH = 64
+"""How many files deep pointers inside one block may nest (a split_test's vertical's problem is 3)."""
+
 DRAFT_PARENT_ATTRS = ("parent_url", "parent_sequential_url")
 _PARENT_BLOCK = re.compile(r"type@([\w-]+)\+block@(.+)$")
 _PARENT_I4X = re.compile(r"^i4x://[^/]+/[^/]+/([\w-]+)/(.+)$")
@@ -102,6 +105,7 @@ class OlxReader:
         self.preloaded: dict[etree._Element, tuple[etree._Element, str]] = {}
         self.defined: dict[str, str] = {}
         self.reserved: set[str] = set()
+        self.expanding: set[str] = set()
 
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
@@ -336,11 +340,34 @@ class OlxReader:
 
     def expand(self, el: etree._Element, where: str, drafts: bool, facts: dict[str, Any],
                is_root: bool) -> tuple[etree._Element, str | None, str] | None:
-        """Resolve a block and, recursively, every pointer below it; load html content."""
+        """Resolve a block and, recursively, every pointer below it; load html content.
+
+        A pointer back to a file that is being expanded (a vertical holding itself) is a
+        cycle, and a chain of pointers deeper than `MAX_POINTER_DEPTH` is refused: both are
+        reported instead of recursing until Python gives up.
+        """
         resolved = self.resolve(el, where, drafts)
         if resolved is None:
             return None
         defn, path = resolved
+        if path is not None:
+            if path in self.expanding:
+                self.problems.append(error("cycle", f"{where}: <{el.tag} url_name={el.get('url_name')!r}> points "
+                                           f"back at {path}, which contains it", where, line=el.sourceline))
+                return None
+            if len(self.expanding) >= MAX_POINTER_DEPTH:
+                self.problems.append(error("xml-too-deep", f"{where}: pointers nest more than {MAX_POINTER_DEPTH} "
+                                           "files deep", where, line=el.sourceline))
+                return None
+            self.expanding.add(path)
+            try:
+                return self._expand(el, defn, path, where, drafts, facts, is_root)
+            finally:
+                self.expanding.discard(path)
+        return self._expand(el, defn, path, where, drafts, facts, is_root)
+
+    def _expand(self, el: etree._Element, defn: etree._Element, path: str | None, where: str, drafts: bool,
+                facts: dict[str, Any], is_root: bool) -> tuple[etree._Element, str | None, str] | None:
         file = path or where
         if is_root:
             url = self.url_name_of(el, facts)
@@ -449,7 +476,7 @@ class OlxReader:
         """drafts/: each file with a parent attribute roots a draft subtree ahead of the main tree."""
         roots: list[tuple[str, etree._Element]] = []
         for path in self.source.list("drafts/"):
-            if not path.endswith(".xml") or path.count("/") != 2:
+            if not path.endswith(".xml") or path.count("/") < 2:
                 continue
             head = self.source.read_bytes(path, self.source.limits.max_text_bytes)[:4096]
             if b"parent_url" not in head and b"parent_sequential_url" not in head:
