@@ -187,6 +187,9 @@ def test_scripts_and_handlers_in_html_components_never_reach_the_page(html_forma
                '<p style="color: red">red</p><p style="background: url(javascript:steal())">bg</p>'
                '<svg><a xlink:href="javascript:steal()"><text>t</text></a></svg>'
                '<style>body { display: none }</style><!-- <script>steal()</script> -->'
+               '<noscript><p title="</noscript><img src=x onerror=steal()>">n</p></noscript>'
+               '<svg><a><animate attributeName="href" values="javascript:steal()"/><text>s</text></a></svg>'
+               '<a href="java&#x09;script:steal()">c</a><form action="https://evil.example"><input></form>'
                '<a href="https://example.org/ok" target="_blank">fine</a>')
     site = _render(_package(_with_html_component(hostile)), tmp_path)
     page_text = (site / "units" / "lesson.html").read_text()

@@ -30,6 +30,10 @@ from lxml import html as lxml_html
 DROP_ELEMENTS = frozenset({
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
     "meta", "link", "template", "noembed", "noframes", "portal",
+    # raw-text elements a browser parses differently from lxml (mutation XSS):
+    "noscript", "xmp", "plaintext", "title",
+    # SVG animation can set an href to javascript: after the sanitizer has looked:
+    "animate", "set", "animatemotion", "animatetransform",
 })
 """Removed with everything inside them."""
 
