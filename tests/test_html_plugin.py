@@ -285,3 +285,25 @@ def test_the_demo_course_renders_with_working_links(html_format, tmp_path):
         else:
             assert not path.startswith("/jump_to_id/") or path.split("/")[2] not in codes, value
     assert checked > 300
+
+
+# --------------------------------------------------------------------------- what learners see
+
+
+def test_the_published_view_shows_what_learners_see(html_format, tmp_path):
+    site = _render(SMALL, tmp_path, write_options={"html_version": "published"})
+    index = _page(site / "index.html")
+    assert "showing published versions" in index.find(".//p[@class='facts']").text_content()
+    unit = _page(site / "units" / "first-steps.html")
+    titles = [h.text for h in unit.iter("h2")]
+    assert titles == ["Intro"]  # v1 of the html block; the never-published problem is not there
+    assert "Welcome to the course." in unit.text_content()
+    assert unit.find(".//span[@class='badge']") is None
+    drafts = _render(SMALL, tmp_path / "drafts")
+    assert "showing drafts" in _page(drafts / "index.html").find(".//p[@class='facts']").text_content()
+
+
+def test_an_unknown_view_is_refused_and_nothing_is_written(html_format, tmp_path):
+    result = lpconvert.convert(str(SMALL), str(tmp_path / "site"), to="html", write_options={"html_version": "x"})
+    assert not result.ok and not (tmp_path / "site").exists()
+    assert any(p.is_error and p.field == "html_version" for p in result.problems)

@@ -10,7 +10,8 @@ Site layout (all links relative, so the folder works anywhere)::
     style.css
 
 What is shown of each entity is its *current* version: the draft if there is one, else the
-published version -- what an author sees in Studio. The outline starts from the OLX root's
+published version -- what an author sees in Studio (``-O html_version=published`` shows
+what learners see instead: see `views`). The outline starts from the OLX root's
 children when the package has one (a course), else from the containers that no other
 container holds (a v2 library), sections first.
 """
@@ -27,11 +28,12 @@ from urllib.parse import quote, unquote, urlsplit
 from lpconvert.formats import WriteOptions
 from lpconvert.model import CONTAINER_TYPES, CompletePackageInput, Entity, EntityVersion, MediaFile
 from lpconvert.package import Package
-from lpconvert.problems import Problem
+from lpconvert.problems import Problem, error
 from lpconvert.storage import Sink, TreeSink
 
 from .blocks import Component, label_for, render_card
 from .page import STYLESHEET, render_page
+from .views import VIEWS, published_view
 
 
 class Slugs:
@@ -243,10 +245,12 @@ class MediaIndex:
 class SiteWriter:
     """Writes the planned pages; one instance per write."""
 
-    def __init__(self, package: Package, sink: TreeSink) -> None:
+    def __init__(self, package: Package, sink: TreeSink, model: CompletePackageInput | None = None,
+                 view: str = "draft") -> None:
         self.package = package
         self.sink = sink
-        self.model = package.model
+        self.model = model if model is not None else package.model
+        self.view = view
         self.plan = SitePlan.build(self.model)
         self.media = MediaIndex(self.plan, dict(self.model.files))
         self.site_title = self.model.learning_package.title
@@ -318,7 +322,9 @@ class SiteWriter:
         for e in self.model.entities:
             counts[e.container_type or "component"] += 1
         facts = " \u00b7 ".join([escape(lp.key)] + [f"{n} {t}{'s' * (n != 1)}" for t, n in counts.items() if n]
-                                + ([f"updated {lp.updated.date().isoformat()}"] if lp.updated else []))
+                                + ([f"updated {lp.updated.date().isoformat()}"] if lp.updated else [])
+                                + ["showing published versions (what learners see)" if self.view == "published"
+                                   else "showing drafts (what authors see)"])
         body = [f"<h1>{escape(lp.title)}</h1>"]
         if lp.description.strip():
             body.append(f'<p class="lead">{escape(lp.description)}</p>')
@@ -443,4 +449,9 @@ def write_site(package: Package, sink: Sink, options: WriteOptions) -> list[Prob
     """The `html` format's writer (see the module docstring for the layout)."""
     if not isinstance(sink, TreeSink):
         raise TypeError("the html format is a tree of files")
-    return SiteWriter(package, sink).write(options)
+    view = options.extra.get("html_version", "draft")
+    if view not in VIEWS:
+        return [error("invalid-value", f"-O html_version must be one of {', '.join(VIEWS)}, not {view!r}",
+                      field="html_version")]
+    model = published_view(package.model) if view == "published" else package.model
+    return SiteWriter(package, sink, model, view).write(options)
