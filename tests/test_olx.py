@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 import lpconvert
+from lpconvert.api import format_names
 from tests.conftest import FIXTURES, OLX_CORPORA, corpus
 
 TINY = FIXTURES / "olx" / "tiny-course"
@@ -405,3 +406,14 @@ def test_a_broken_archive_is_a_problem(tmp_path: Path) -> None:
     bad.write_bytes(b"\x1f\x8b\x08\x00 this is not really gzip")
     result = lpconvert.read(str(bad))
     assert result.package is None and result.problems[0].code == "archive-corrupt"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".sqlite"])
+def test_olx_survives_a_trip_through_another_format(suffix: str, tmp_path: Path) -> None:
+    """The @olx facts, root and package files live in the hub, so any lossless format carries them."""
+    if suffix.lstrip(".") not in format_names():
+        pytest.skip(f"the {suffix} format is not installed")
+    middle, out = tmp_path / f"course{suffix}", tmp_path / "out.tar.gz"
+    assert lpconvert.convert(str(TINY), str(middle)).ok
+    assert lpconvert.convert(str(middle), str(out)).ok
+    assert _compare_trees(_tree_files(TINY), _unpack(out, tmp_path / "b")) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from lpconvert_olx.values import block_file, decode_value, encode_value
 
 

@@ -306,7 +306,7 @@ class OlxWriter:
                   drafts: bool) -> None:
         """Move html content out to html/NAME.html, as Studio does, unless OLX had it inline."""
         html_facts = facts.get("html") or {}
-        filename = html_facts[ident] if ident in html_facts else (None if inline else url)
+        filename = html_facts.get(ident, None if inline else url)
         if not isinstance(filename, str) or len(el):
             return
         name = filename if filename.endswith(".html") else f"{filename}.html"
