@@ -327,4 +327,26 @@ def test_the_guides_example_test_file_passes(guide_plugin, pytester):
     src = guide_plugin.__file__.rsplit("/lpconvert_jsonl/", 1)[0]
     result = pytester.runpytest_subprocess(*_plugin_args(), "-q", "-p", "no:cacheprovider",
                                            "--rootdir", str(pytester.path), "-o", f"pythonpath={src}")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
+
+
+# --------------------------------------------------------------------------- damage
+
+
+def test_the_built_in_reader_survives_damage(tmp_path):
+    from lpconvert.testing import assert_survives_damage
+
+    written = tmp_path / "count"
+    with sample_package() as package:
+        assert lpconvert.write(package, str(written), "lp-archive").ok
+    files = [p for p in written.rglob("*") if p.is_file()]
+    assert assert_survives_damage("lp-archive", tmp_path / "trial") == 3 * len(files)
+
+
+def test_a_reader_that_raises_on_bad_json_is_caught(tmp_path):
+    from lpconvert.testing import assert_survives_damage
+
+    with use_plugins(_toy_module("naive")), pytest.raises(AssertionError) as caught:
+        assert_survives_damage("naive", tmp_path)
+    assert "naive reader raised on toy.json emptied" in str(caught.value)
+    assert "JSONDecodeError" in str(caught.value)

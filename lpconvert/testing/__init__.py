@@ -25,6 +25,7 @@ from typing import Any
 _EXPORTS = {
     "RoundTrip": "round_trip",
     "assert_plugin_contract": "contract",
+    "assert_survives_damage": "damage",
     "assert_roundtrip": "round_trip",
     "check_plugin": "contract",
     "comparable": "compare",
@@ -37,7 +38,7 @@ _EXPORTS = {
 """Imported on first use: pytest imports this package (for the pytest plugin) in every run
 of any project that has lpconvert installed, and most of those runs never use it."""
 
-__all__ = ["RoundTrip", "assert_plugin_contract", "assert_roundtrip", "check_plugin", "comparable", "differences",
+__all__ = ["RoundTrip", "assert_plugin_contract", "assert_roundtrip", "assert_survives_damage", "check_plugin", "comparable", "differences",
            "roundtrip", "sample_model", "sample_package", "use_plugins"]
 
 
