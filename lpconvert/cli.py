@@ -27,6 +27,7 @@ Convert Open edX learning content between formats through one validated model.
   lpconvert IN OUT                  convert (IN's format is detected; OUT's from --to or its suffix)
   lpconvert validate IN             report every problem in IN (exit 0 valid, 1 invalid)
   lpconvert info IN                 title, key, counts by kind, versions, media size
+  lpconvert merge BASE NEW OUT      apply NEW to BASE as new versions (update instead of create)
   lpconvert formats                 the formats this installation can read and write
   lpconvert plugins                 the plugins providing them, with versions
   lpconvert schema                  the JSON Schema of the hub model
