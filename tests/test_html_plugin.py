@@ -175,7 +175,7 @@ def test_titles_are_escaped_not_interpreted(html_format, tmp_path):
     index = _page(site / "index.html")
     assert index.findtext(".//h1") == 'Lib "><script>alert(1)</script>'
     assert index.find(".//script") is None and index.find(".//main//img") is None
-    subsection = index.get_element_by_id("basics")
+    subsection = index.get_element_by_id("s-basics")
     assert TRICKY_TITLE in subsection.text_content()
     assert subsection.find(".//b") is None
 
@@ -307,3 +307,20 @@ def test_an_unknown_view_is_refused_and_nothing_is_written(html_format, tmp_path
     result = lpconvert.convert(str(SMALL), str(tmp_path / "site"), to="html", write_options={"html_version": "x"})
     assert not result.ok and not (tmp_path / "site").exists()
     assert any(p.is_error and p.field == "html_version" for p in result.problems)
+
+
+def test_keys_that_look_like_page_parts_do_not_collide(html_format, tmp_path):
+    data = sample_data()
+    renames = {"week-1": "components", "basics": "outline"}
+    for entity in data["entities"]:
+        entity["key"] = renames.get(entity["key"], entity["key"])
+        for version in entity["versions"]:
+            version["children"] = [renames.get(c, c) for c in version.get("children") or []] or None
+    site = _render(_package(data), tmp_path)
+    index = _page(site / "index.html")
+    ids = [el.get("id") for el in index.iter() if el.get("id")]
+    assert len(ids) == len(set(ids))
+    assert index.get_element_by_id("components").tag == "section"
+    crumbs = _page(site / "units" / "lesson.html").find(".//nav[@class='crumbs']")
+    assert [a.get("href") for a in crumbs.iter("a")] == ["../index.html", "../index.html#s-components",
+                                                          "../index.html#s-outline"]

@@ -121,7 +121,7 @@ class SitePlan:
         for key in order:
             entity = self.entities[key]
             if entity.container_type in ("section", "subsection"):
-                self.home[key] = f"index.html#{self.slugs(key)}"
+                self.home[key] = f"index.html#s-{self.slugs(key)}"
         for unit in self.units:
             page = f"units/{self.slugs(unit)}.html"
             self.home[unit] = page
@@ -372,7 +372,7 @@ class SiteWriter:
                     f'<span class="count">({n} component{"s" * (n != 1)})</span></li>')
         inner = "".join(self.outline_item(c, seen) for c in children_of(entity))
         nested = f"<ol>{inner}</ol>" if inner else ""
-        anchor = escape(self.plan.slugs(key), quote=True)
+        anchor = escape(f"s-{self.plan.slugs(key)}", quote=True)
         return f'<li class="{escape(entity.container_type or "")}" id="{anchor}">{kind}{title}{badge}{nested}</li>'
 
     def collections(self) -> str:
