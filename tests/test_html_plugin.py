@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 import lpconvert
@@ -324,3 +326,31 @@ def test_keys_that_look_like_page_parts_do_not_collide(html_format, tmp_path):
     crumbs = _page(site / "units" / "lesson.html").find(".//nav[@class='crumbs']")
     assert [a.get("href") for a in crumbs.iter("a")] == ["../index.html", "../index.html#s-components",
                                                           "../index.html#s-outline"]
+
+
+# --------------------------------------------------------------------------- the sanitizer, fuzzed
+
+_PIECES = st.sampled_from([
+    "<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x()'>", "</a>", "<p>", "</p>",
+    "<svg>", "<animate attributeName=href values=javascript:x()>", "<!--", "-->", "<noscript>", "</noscript>",
+    "<style>", "</style>", "\"", "'", ">", "<", "&", "java\tscript:", "<iframe src=//e>", "<b onclick=x()>", "text",
+    "<![CDATA[", "]]>", "<math><mtext>", "<table>", "<textarea>", "</textarea>", "<title>", "<base href=//e>",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_sanitized_html_never_carries_a_script(fragment):
+    from lpconvert_html.sanitize import sanitize_html
+
+    out = sanitize_html(fragment)
+    if not out.strip():
+        return
+    tree = lxml_html.fragment_fromstring(out, create_parent="div")
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        assert el.tag.lower() not in ("script", "iframe", "base", "animate", "style", "noscript"), out
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), out
+            assert "javascript:" not in "".join(value.split()).lower() or name.lower() in ("title", "alt"), out
