@@ -32,6 +32,15 @@ def test_olx_to_lp_archive_restores_upstream_with_one_entity_per_block(name: str
     kinds = Counter(e["kind"] for e in restored["entities"].values())
     assert dict(kinds) == dict(expected)
     assert restored["title"]
+    with lpconvert.read(str(archive)) as ours:
+        assert ours.package is not None
+        for ent in ours.package.model.entities:
+            theirs = restored["entities"][ent.key]
+            assert (theirs["draft"] is None, theirs["published"] is None) == (
+                ent.draft_version is None, ent.published_version is None), ent.key
+            if ent.container_type is None:
+                media = next(iter(theirs["versions"].values()))["media"]
+                assert set(media) == set(ent.current_version.media), ent.key
 
 
 def _olxcleaner_errors(course_dir: Path) -> Counter[str]:
