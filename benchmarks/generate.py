@@ -33,6 +33,7 @@ import os
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 KINDS = ("html", "problem", "video", "html", "problem", "discussion", "html", "video", "problem", "html")
 """Component types by position: 40% html, 30% problem, 20% video, 10% discussion."""
@@ -81,7 +82,7 @@ def _block_xml(kind: str, i: int, edited: bool) -> tuple[str, dict[str, bytes | 
 def _media_models(xml: str, media: dict[str, bytes | str]):  # type: ignore[no-untyped-def]
     from lpconvert.model import BinaryMedia, TextMedia
 
-    out = {"block.xml": TextMedia.model_construct(text=xml)}
+    out: dict[str, TextMedia | BinaryMedia] = {"block.xml": TextMedia.model_construct(text=xml)}
     for path, value in media.items():
         if isinstance(value, bytes):
             out[path] = BinaryMedia.model_construct(base64=base64.b64encode(value).decode("ascii"))
@@ -106,7 +107,7 @@ def build_model(n: int):  # type: ignore[no-untyped-def]
     )
 
     def version(num: int, title: str, created: datetime, **kw):  # type: ignore[no-untyped-def]
-        fields = {"version_num": num, "title": title, "created": created, "children": None,
+        fields: dict[str, Any] = {"version_num": num, "title": title, "created": created, "children": None,
                   "media": {}, "attributes": {}}
         fields.update(kw)
         return EntityVersion.model_construct(**fields)

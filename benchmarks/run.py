@@ -381,9 +381,9 @@ class Bench:
                 r.target = f"<= {limit:g}x floor"
                 r.met = r.ratio <= limit
             if r.size == BIG_SIZE:
-                base = next((b for b in runs if b.size == TARGET_SIZE and b.op == r.op and b.source == r.source
-                             and b.dest == r.dest and b.ok and b.seconds), None)
-                now, then = self.clock(r), (self.clock(base) if base else None)
+                ref = next((b for b in runs if b.size == TARGET_SIZE and b.op == r.op and b.source == r.source
+                            and b.dest == r.dest and b.ok and b.seconds), None)
+                now, then = self.clock(r), (self.clock(ref) if ref else None)
                 growth = now / then if now and then else None
                 parts = [f"RSS < {RSS_LIMIT // MB} MB"]
                 met = r.rss is not None and r.rss < RSS_LIMIT

@@ -13,6 +13,7 @@ the writer does. Values of unknown fields (rare, any shape) do go through tomlki
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,8 +28,13 @@ from .naming import NameAllocator
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+
+
 def toml_str(value: str) -> str:
     """A TOML basic string, escaped the way tomlkit escapes it."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return f'"{value}"'  # the common case: nothing to escape (most keys and titles)
     out = []
     for ch in value:
         if ch in _ESCAPES:
@@ -43,7 +49,8 @@ def toml_str(value: str) -> str:
 def toml_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, microseconds only when there are any (as upstream writes)."""
     value = value.astimezone(timezone.utc)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if value.microsecond:
         text += f".{value.microsecond:06d}"
     return text + "Z"
