@@ -113,7 +113,7 @@ class ProblemLimit:
 
 
 # Every problem code lpconvert emits: code -> what it means. docs/validation.md documents
-# each one with an example and a remedy; tests/test_docs.py keeps the two in step.
+# each one with an example and a remedy; tests/test_docs_codes.py keeps the two in step.
 CODES: dict[str, str] = {
     # storage and containers
     "source-not-found": "the source path or URL does not exist",
@@ -121,7 +121,8 @@ CODES: dict[str, str] = {
     "archive-corrupt": "the archive is truncated or not an archive of the kind its name says",
     "archive-unsafe-path": "an archive member name is absolute, contains '..', or escapes the root",
     "archive-link": "a tar archive contains a symbolic or hard link",
-    "archive-duplicate-member": "a zip archive names the same member twice",
+    "archive-duplicate-member": "an archive names the same member twice",
+    "archive-unsupported": "an archive member is encrypted or compressed in a way lpconvert cannot read",
     "archive-too-large": "the archive expands beyond the configured size or member limits",
     "archive-bomb": "a member's compression ratio is beyond the configured limit",
     "ambiguous-root": "more than one folder could be the package root",
@@ -155,6 +156,7 @@ CODES: dict[str, str] = {
     "wrong-level": "a child is of the wrong kind for its container (a component under a section)",
     "cycle": "containers contain each other",
     "bad-component-key": "a component key is not 'namespace:type:code'",
+    "unknown-container-type": "an entity's container type is not section, subsection or unit",
     "children-on-component": "a component version lists container children",
     "media-on-container": "a container version carries media files",
     "unresolved-member": "a collection lists an entity key that no entity has",

@@ -46,6 +46,8 @@ def _schema_problems(raw: RawPackage, prefix: Loc, exc: ValidationError, limit: 
         origin = raw.origin_of(loc)
         field, line = origin.locate(loc) if origin else (dotted(loc), None)
         code = _PYDANTIC_CODES.get(err["type"], "invalid-value")
+        if err["type"] == "literal_error" and loc and loc[-1] == "container_type":
+            code = "unknown-container-type"
         label = field or dotted(loc)
         if code == "missing-field":
             message = f"{label} is required"
@@ -95,6 +97,19 @@ def _unknown_field_warnings(raw: RawPackage, loc: Loc, obj: BaseModel | None) ->
     return out
 
 
+def _as_list(raw: RawPackage, data: dict[str, Any], name: str, problems: list[Problem]) -> list[Any]:
+    """`data[name]` when it is a list; otherwise one clear problem instead of a TypeError."""
+    value = data.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    origin = raw.origin_of((name,))
+    problems.append(error("invalid-value", f"{name} must be a list, not {type(value).__name__}",
+                          origin.file if origin else None, name))
+    return []
+
+
 def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePackageInput | None, list[Problem]]:
     """Validate a raw package. Returns the model (None if any error) and all problems found.
 
@@ -104,7 +119,9 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
     from .consistency import check_consistency
 
     limit = ProblemLimit()
-    problems: list[Problem] = list(raw.problems)
+    # The reader's problems go through the same cap: a hostile archive with a million stray
+    # files must not become a million Problem objects.
+    problems: list[Problem] = [p for p in raw.problems if limit.admit(p)]
     data = raw.data if isinstance(raw.data, dict) else {}
 
     meta = None
@@ -119,15 +136,18 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
 
     entities: list[Entity] = []
     entity_locs: list[int] = []
-    for i, item in enumerate(data.get("entities") or []):
+    invalid_keys: set[str] = set()
+    for i, item in enumerate(_as_list(raw, data, "entities", problems)):
         ent = _validate_piece(Entity, item, raw, ("entities", i), problems, limit)
         if ent is not None:
             entities.append(ent)
             entity_locs.append(i)
+        elif isinstance(item, dict) and isinstance(item.get("key"), str):
+            invalid_keys.add(item["key"])  # its own errors are reported; its users should not cascade
 
     collections: list[Collection] = []
     collection_locs: list[int] = []
-    for i, item in enumerate(data.get("collections") or []):
+    for i, item in enumerate(_as_list(raw, data, "collections", problems)):
         col = _validate_piece(Collection, item, raw, ("collections", i), problems, limit)
         if col is not None:
             collections.append(col)
@@ -159,7 +179,8 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
         problems += _unknown_field_warnings(raw, ("collections", i), col)
 
     # consistency over every valid piece ----------------------------------------------------
-    problems += check_consistency(raw, entities, entity_locs, collections, collection_locs, root, limit)
+    problems += check_consistency(raw, entities, entity_locs, collections, collection_locs, root, limit,
+                                  files=top.files if top is not None else None, invalid_keys=invalid_keys)
     problems += limit.overflow()
 
     if strict:

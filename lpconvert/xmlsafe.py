@@ -4,19 +4,24 @@ Every XML parse in lpconvert (block.xml checks, the OLX reader, anything a plugi
 goes through `parse_xml`, so that XML external entities (file or network reads), entity
 expansion bombs ("billion laughs") and absurd nesting are refused in one place, with a
 problem code instead of an exception or a hang.
+
+Why look for the DOCTYPE in the prolog rather than anywhere in the text: HTML components
+carry whole HTML pages inside CDATA, `<!DOCTYPE html>` included, and those are harmless
+text. A document type declaration is only legal before the root element, so the prolog
+(XML declaration, comments, processing instructions, whitespace) is scanned, however long
+it is. The parser is configured not to resolve entities or load DTDs in any case, and the
+parsed tree is checked for a DTD afterwards, so a declaration the scanner could not see
+(say, in UTF-16) is still refused and never expanded.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-
 DEFAULT_MAX_DEPTH = 256
+"""libxml2's own limit without XML_PARSE_HUGE is 256 too; both are enforced."""
 
 
 @dataclass
@@ -38,24 +43,58 @@ def _parser() -> etree.XMLParser:
     )
 
 
+def _doctype_offset(data: bytes) -> int | None:
+    """Offset of a `<!DOCTYPE` in the prolog, or None. Linear in the prolog's length."""
+    pos = 0
+    n = len(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        pos = 3
+    while pos < n:
+        while pos < n and data[pos] in b" \t\r\n":
+            pos += 1
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            if end < 0:
+                return None
+            pos = end + 2
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            if end < 0:
+                return None
+            pos = end + 3
+        elif data[pos:pos + 9].upper() == b"<!DOCTYPE":
+            return pos
+        else:
+            return None
+    return None
+
+
 def parse_xml(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree._Element:
     """The root element of a well-formed, DTD-free document, or `XmlError`."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    head = data[:4096]
-    if _DOCTYPE.search(head) or _ENTITY.search(data):
-        line = data[: (_DOCTYPE.search(data) or _ENTITY.search(data)).start()].count(b"\n") + 1  # type: ignore[union-attr]
-        raise XmlError("xml-forbidden", "document type declarations and entities are not accepted", line)
+    offset = _doctype_offset(data)
+    if offset is not None:
+        raise XmlError("xml-forbidden", "document type declarations (DTDs) and entities are not accepted",
+                       data.count(b"\n", 0, offset) + 1)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = str(exc.msg if hasattr(exc, "msg") else exc)
-        if "depth" in msg.lower() or "nested" in msg.lower():
+        low = msg.lower()
+        if "depth" in low or "nested" in low:
             raise XmlError("xml-too-deep", f"elements are nested too deeply ({msg})", line) from None
+        if "entity" in low and ("amplification" in low or "loop" in low or "huge" in low):
+            raise XmlError("xml-forbidden", f"entity expansion refused ({msg})", line) from None
         raise XmlError("xml-syntax", f"not well-formed XML: {msg}", line) from None
+    except (ValueError, LookupError, etree.LxmlError) as exc:  # bad encoding declarations and the like
+        raise XmlError("xml-syntax", f"not well-formed XML: {exc}", None) from None
     if root is None:
         raise XmlError("xml-syntax", "empty document", 1)
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise XmlError("xml-forbidden", "document type declarations (DTDs) and entities are not accepted", 1)
     _check_depth(root, max_depth)
     return root
 

@@ -19,7 +19,10 @@ class Limits:
     """Configurable bounds on what lpconvert will read from one source.
 
     Override with `Limits(...)`, the `--max-size`/`--max-ratio` command-line options, or the
-    environment variables LPCONVERT_MAX_SIZE, LPCONVERT_MAX_RATIO, LPCONVERT_MAX_MEMBERS.
+    environment variables LPCONVERT_MAX_SIZE, LPCONVERT_MAX_RATIO, LPCONVERT_MAX_MEMBERS,
+    LPCONVERT_MAX_TEXT_SIZE and LPCONVERT_MAX_XML_DEPTH. An environment value that does not
+    parse is a usage error (`ValueError`), never silently ignored: a limit someone thought
+    they set and did not is worse than no limit at all.
     """
 
     max_total_bytes: int = 8 * GiB
@@ -33,7 +36,7 @@ class Limits:
     max_text_bytes: int = 64 * MiB
     """The largest single TOML/XML/JSON file that will be parsed."""
     max_xml_depth: int = 256
-    """The deepest element nesting accepted in XML."""
+    """The deepest element nesting accepted in XML (libxml2 itself stops at 256)."""
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -45,6 +48,10 @@ class Limits:
             limits = replace(limits, max_ratio=float(env["LPCONVERT_MAX_RATIO"]))
         if "LPCONVERT_MAX_MEMBERS" in env:
             limits = replace(limits, max_members=int(env["LPCONVERT_MAX_MEMBERS"]))
+        if "LPCONVERT_MAX_TEXT_SIZE" in env:
+            limits = replace(limits, max_text_bytes=parse_size(env["LPCONVERT_MAX_TEXT_SIZE"]))
+        if "LPCONVERT_MAX_XML_DEPTH" in env:
+            limits = replace(limits, max_xml_depth=int(env["LPCONVERT_MAX_XML_DEPTH"]))
         return limits
 
 

@@ -17,12 +17,17 @@ fsspec; zip and tar containers are parsed with the standard library.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 import os
 import posixpath
 import shutil
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -32,6 +37,15 @@ from ..problems import Problem, error
 from .limits import Limits
 
 JUNK_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".git"})
+
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+"""Compression methods the standard library can read; anything else is refused up front."""
+
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError,
+    ValueError,
+)
+"""What decompressing a damaged member can raise: all of it means 'corrupt archive'."""
 
 
 class SourceError(Exception):
@@ -158,6 +172,12 @@ class _Zip(_Backend):
                 raise SourceError("archive-unsafe-path", f"archive member {name!r} {why}; refusing the archive", name)
             if info.is_dir():
                 continue
+            if info.flag_bits & 0x1:
+                raise SourceError("archive-unsupported", f"archive member {name!r} is encrypted; "
+                                  "refusing the archive", name)
+            if info.compress_type not in ZIP_METHODS:
+                raise SourceError("archive-unsupported", f"archive member {name!r} uses compression method "
+                                  f"{info.compress_type}, which lpconvert cannot read", name)
             name = _clean(name)
             if name in self.infos:
                 raise SourceError("archive-duplicate-member",
@@ -189,14 +209,51 @@ class _Zip(_Backend):
         self.fileobj.close()
 
 
+def _decompressed(fileobj: IO[bytes]) -> IO[bytes]:
+    """The tar stream inside a gzip/bzip2/xz file.
+
+    Decompressed here rather than by tarfile's "r|*" because tarfile's stream mode takes a
+    truncated compressed file for a short archive and says nothing; these classes raise
+    EOFError when the stream ends early and check the gzip CRC at the end.
+    """
+    head = fileobj.read(6)
+    fileobj.seek(0)
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=fileobj, mode="rb")  # type: ignore[return-value]
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(fileobj)  # type: ignore[return-value]
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(fileobj)  # type: ignore[return-value]
+    return fileobj
+
+
+_TRAILER_CHECK = 1 << 20
+"""How much of what follows the tar's end marker is read to reach the compressed trailer."""
+
+
+def _copy_exactly(data: IO[bytes], out: IO[bytes], size: int, name: str, label: str) -> None:
+    copied = 0
+    while True:
+        chunk = data.read(1 << 20)
+        if not chunk:
+            break
+        copied += len(chunk)
+        out.write(chunk)
+    if copied != size:
+        raise SourceError("archive-corrupt", f"{label} is truncated: member {name!r} has {copied} of its "
+                          f"{size} bytes", label)
+
+
 def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size: int) -> _FsspecTree:
     """Unpack a tar (any compression) into a private temporary directory, checking as we go."""
     tmp = tempfile.mkdtemp(prefix="lpconvert-src-")
     total = 0
     count = 0
+    seen: set[str] = set()
     try:
         try:
-            tar = tarfile.open(fileobj=fileobj, mode="r|*")
+            stream = _decompressed(fileobj)
+            tar = tarfile.open(fileobj=stream, mode="r|")
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise SourceError("archive-corrupt", f"{label} is not a readable tar archive ({exc})", label) from exc
         with tar:
@@ -230,27 +287,30 @@ def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size:
                     rel = _clean(name)
                     if not rel:
                         continue
+                    if rel in seen:
+                        raise SourceError("archive-duplicate-member", f"archive member {rel!r} appears more "
+                                          "than once; refusing the archive", rel)
+                    seen.add(rel)
                     dest = os.path.join(tmp, *rel.split("/"))
                     os.makedirs(os.path.dirname(dest), exist_ok=True)
                     data = tar.extractfile(member)
                     if data is None:
                         continue
                     with data, open(dest, "wb") as out:
-                        shutil.copyfileobj(data, out, 1 << 20)
+                        _copy_exactly(data, out, member.size, rel, label)
+                # reach the end of the compressed stream, so that truncation and CRC are checked
+                if stream is not fileobj:
+                    left = _TRAILER_CHECK
+                    while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
+                        left -= len(chunk)
             except SourceError:
                 raise
-            except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
+            except (tarfile.TarError, *READ_ERRORS) as exc:
                 raise SourceError("archive-corrupt", f"{label} is truncated or corrupt ({exc})", label) from exc
         return _FsspecTree(fsspec.filesystem("file"), tmp, cleanup=tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
 
 
 class _SingleFile(_Backend):
@@ -325,12 +385,14 @@ class Source:
 
     # -- reading -------------------------------------------------------------------------
     def open(self, path: str) -> IO[bytes]:
+        """A stream of one file. Damage found while reading it raises `SourceError`, not zlib's errors."""
         if path not in self.files:
             raise FileNotFoundError(path)
         try:
-            return self._backend.open(self.root + path)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            inner = self._backend.open(self.root + path)
+        except READ_ERRORS as exc:
             raise SourceError("archive-corrupt", f"cannot read {path}: {exc}", path) from exc
+        return io.BufferedReader(_Guarded(inner, path), 1 << 16)
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         """The whole file. With `limit`, refuse (SourceError file-too-large) a larger file."""
@@ -342,7 +404,7 @@ class Source:
         try:
             with self._backend.open(self.root + path) as f:
                 return f.read() if limit is None else f.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib_error()) as exc:
+        except READ_ERRORS as exc:
             raise SourceError("archive-corrupt", f"cannot read {path}: {exc}", path) from exc
 
     def read_text(self, path: str) -> str:
@@ -372,6 +434,34 @@ class Source:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Guarded(io.RawIOBase):
+    """A member stream whose read errors (a CRC mismatch, a truncated deflate stream) become
+    `SourceError`, so a writer streaming media from a damaged archive fails cleanly and its
+    sink is discarded, instead of surfacing zlib's exceptions as a traceback."""
+
+    def __init__(self, inner: IO[bytes], path: str) -> None:
+        self._inner = inner
+        self._path = path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._inner.read(len(buffer))
+        except READ_ERRORS as exc:
+            raise SourceError("archive-corrupt", f"cannot read {self._path}: {exc}", self._path) from exc
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
@@ -414,7 +504,10 @@ def open_source(location: str, limits: Limits | None = None) -> Source:
     except Exception as exc:  # noqa: BLE001 - remote filesystems raise anything
         raise SourceError("source-unreadable", f"cannot open {location}: {exc}", location) from exc
     if info.get("type") == "directory":
-        source = Source(location, _FsspecTree(fs, path), limits)
+        try:
+            source = Source(location, _FsspecTree(fs, path), limits)
+        except OSError as exc:
+            raise SourceError("source-unreadable", f"cannot list {location}: {exc}", location) from exc
         if not source.files:
             source.close()
             raise SourceError("empty-source", f"{location} is an empty directory", location)
@@ -422,16 +515,28 @@ def open_source(location: str, limits: Limits | None = None) -> Source:
     size = int(info.get("size") or 0)
     if size == 0:
         raise SourceError("empty-source", f"{location} is an empty file", location)
-    fileobj = fs.open(path, "rb")
+    try:
+        fileobj = fs.open(path, "rb")
+    except Exception as exc:  # noqa: BLE001 - permissions, remote errors
+        raise SourceError("source-unreadable", f"cannot open {location}: {exc}", location) from exc
     try:
         head = fileobj.read(512)
         fileobj.seek(0)
-    except Exception:
+    except Exception as exc:  # noqa: BLE001
         fileobj.close()
-        raise
+        raise SourceError("source-unreadable", f"cannot read {location}: {exc}", location) from exc
     lower = location.lower()
     if head.startswith(_ZIP_MAGIC):
-        return Source(location, _Zip(fileobj, location, limits, size), limits)
+        try:
+            backend = _Zip(fileobj, location, limits, size)
+        except BaseException:
+            fileobj.close()
+            raise
+        source = Source(location, backend, limits)
+        if not source.files:
+            source.close()
+            raise SourceError("empty-source", f"{location} is an archive with no files", location)
+        return source
     if head.startswith(_COMPRESSED_MAGIC) or _looks_like_tar(head):
         try:
             tree = _unpack_tar(fileobj, location, limits, size)

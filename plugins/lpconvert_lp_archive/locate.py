@@ -45,6 +45,10 @@ def toml_field_lines(text: str) -> dict[str, int]:
                     table = f"{head}[{aot_counts[head]}]" + (f".{rest}" if rest else "")
                 else:
                     table = name
+                    # [entity.container.unit] is where entity.container is written
+                    for cut in range(len(name) - 1, 0, -1):
+                        if name[cut] == ".":
+                            lines.setdefault(name[:cut], n)
             lines.setdefault(table, n)
             continue
         key = _KEY.match(line)

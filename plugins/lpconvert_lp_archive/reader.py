@@ -49,6 +49,9 @@ def _parse(source: Source, path: str, problems: list[Problem]) -> dict[str, Any]
         problems.append(error("toml-syntax", f"{path} is not valid TOML: {exc}", path,
                               line=int(m.group(1)) if m else None))
         return None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        problems.append(error("toml-syntax", f"{path} nests arrays or inline tables too deeply to read", path))
+        return None
 
 
 def _table(doc: dict[str, Any], name: str, path: str, problems: list[Problem],
@@ -117,10 +120,17 @@ def _entity_from_toml(doc: dict[str, Any], path: str, problems: list[Problem]) -
         if isinstance(table, dict):
             if "version_num" in table:
                 out[f"{pointer}_version"] = table["version_num"]
+            for extra in table:
+                if extra != "version_num":  # a typo here would silently drop the pointer
+                    problems.append(warning("unknown-field", f"{path}: unknown field entity.{pointer}.{extra}"
+                                            " (did you mean version_num?)", path, f"entity.{pointer}.{extra}"))
         elif table is not None:
             problems.append(error("toml-structure", f"{path}: entity.{pointer} must be a table", path,
                                   f"entity.{pointer}"))
     container = entity.get("container")
+    if container is not None and not isinstance(container, dict):
+        problems.append(error("toml-structure", f"{path}: entity.container must be a table such as "
+                              "[entity.container.unit]", path, "entity.container"))
     if isinstance(container, dict) and container:
         names = list(container)
         if len(names) != 1:
