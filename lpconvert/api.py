@@ -88,16 +88,35 @@ def format_names() -> list[str]:
 
 
 def get_format(name: str) -> FormatSpec:
-    spec = get_registry().get(name)
+    registry = get_registry()
+    spec = registry.get(name)
     if spec is None:
         known = ", ".join(format_names()) or "none"
-        raise LpconvertError(f"unknown format {name!r} (known formats: {known})")
+        why = ""
+        plugin = registry.plugins.get(name)
+        if plugin is not None and plugin.disabled:
+            why = f"; plugin {name!r} is disabled by LPCONVERT_DISABLE_PLUGINS"
+        elif plugin is not None and plugin.error:
+            why = f"; plugin {name!r} failed to load ({plugin.error})"
+        elif registry.failures():
+            why = "; some plugins failed to load, see `lpconvert plugins`"
+        raise LpconvertError(f"unknown format {name!r} (known formats: {known}){why}")
     return spec
 
 
 def detect_format(source: Source) -> FormatSpec | None:
-    """The one readable format whose probe accepts the source (the first by name if several do)."""
+    """The readable format whose probe accepts the source.
+
+    When several probes accept it (a JSON probe and a JSON-lines plugin's both like a file
+    that starts with "{"), the one whose declared suffix the source's name ends with wins;
+    after that the first by name, so detection never depends on plugin load order.
+    """
     matches = [spec for spec in sorted(get_registry().readable(), key=lambda s: s.name) if spec.probe_source(source)]
+    if len(matches) > 1:
+        name = source.label.lower().rstrip("/")
+        by_suffix = [s for s in matches if any(name.endswith(x.lower()) for x in s.suffixes)]
+        if by_suffix:
+            return max(by_suffix, key=lambda s: max(len(x) for x in s.suffixes if name.endswith(x.lower())))
     return matches[0] if matches else None
 
 

@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="bundle a multi-file format this way instead of by OUT's suffix")
     conv.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
                       help="format-specific option for the writer (repeatable), e.g. -O olx_layout=library")
+    conv.add_argument("-I", "--read-option", action="append", default=[], metavar="KEY=VALUE",
+                      help="format-specific option for the reader (repeatable)")
     conv.add_argument("--olx-layout", choices=("course", "library"),
                       help="OLX writer: write a v2 library as a course (default) or a v1 library")
     _add_common(conv)
@@ -180,13 +182,18 @@ def _write_report(path: str | None, source: str | None, fmt: str | None, problem
         f.write(report.model_dump_json(indent=2) + "\n")
 
 
-def _options(args: argparse.Namespace) -> dict[str, str]:
+def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for item in args.option:
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"-O expects KEY=VALUE, got {item!r}")
+            raise UsageError(f"{flag} expects KEY=VALUE, got {item!r}")
         out[key.strip().replace("-", "_")] = value
+    return out
+
+
+def _options(args: argparse.Namespace) -> dict[str, str]:
+    out = _pairs(args.option, "-O")
     if args.olx_layout:
         out["olx_layout"] = args.olx_layout
     return out
@@ -201,7 +208,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     try:
         result = api.convert(args.source, args.destination, from_format=args.from_format, to=args.to,
                              force=args.force, strict=args.strict, limits=_limits(args), progress=progress,
-                             write_options=_options(args), container=args.container)
+                             read_options=_pairs(args.read_option, "-I"), write_options=_options(args),
+                             container=args.container)
     except api.LpconvertError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -311,6 +319,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from .plugin_manager import get_registry
 
     registry = get_registry()
+    if not registry.plugins:
+        print("no plugins are installed (lpconvert finds them through the 'lpconvert' entry-point group)")
     for info in sorted(registry.plugins.values(), key=lambda p: p.name):
         dist = f"{info.distribution} {info.version}" if info.distribution else "(registered directly)"
         formats = ", ".join(info.formats) or "-"

@@ -78,6 +78,9 @@ class PluginRegistry:
         """Register a plugin object directly (tests, embedding applications)."""
         name = name or getattr(module, "__name__", repr(module))
         info = PluginInfo(name=name, module=getattr(module, "__name__", repr(module)))
+        if name in self.plugins:
+            info.error = f"a plugin named {name!r} is already registered"
+            return info
         self.plugins[name] = info
         self._register(name, module, info)
         return info

@@ -158,3 +158,53 @@ def test_core_imports_no_format() -> None:
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_disabled_plugins_format_is_explained(site: Path, tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(site), "LPCONVERT_DISABLE_PLUGINS": "titles"}
+    proc = run_cli(str(SMALL), str(tmp_path / "x.out"), "--to", "titles", env=env)
+    assert proc.returncode == 2
+    assert "disabled by LPCONVERT_DISABLE_PLUGINS" in proc.stderr
+    assert not (tmp_path / "x.out").exists()
+
+
+def test_when_two_probes_accept_a_source_the_matching_suffix_wins(tmp_path: Path) -> None:
+    from lpconvert.api import detect_format
+    from lpconvert.plugin_manager import get_registry, reset_registry
+    from lpconvert.storage import open_source
+
+    def everything(source) -> bool:  # type: ignore[no-untyped-def]
+        return True
+
+    def specs(name: str, suffix: str) -> type:
+        class Plugin:
+            LPCONVERT_API = 1
+            from lpconvert.hookspecs import hookimpl
+
+            @hookimpl
+            def lpconvert_formats(self) -> list[FormatSpec]:
+                return [FormatSpec(name=name, description=name, suffixes=(suffix,), probe=everything,
+                                   reader="x:y")]
+        return Plugin
+
+    registry = PluginRegistry()
+    registry.register(specs("aaa-lines", ".lines")(), name="a")
+    registry.register(specs("zzz-doc", ".doc")(), name="z")
+    previous = get_registry()
+    reset_registry(registry)
+    try:
+        for name, expected in (("x.doc", "zzz-doc"), ("x.lines", "aaa-lines"), ("x.other", "aaa-lines")):
+            path = tmp_path / name
+            path.write_text("{}")
+            with open_source(str(path)) as source:
+                assert detect_format(source).name == expected, name
+    finally:
+        reset_registry(previous)
+
+
+def test_registering_a_second_plugin_under_a_taken_name_is_refused() -> None:
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    info = registry.register(object(), name="lp-archive")
+    assert info.status == "failed" and "already registered" in (info.error or "")
+    assert registry.plugins["lp-archive"].status == "ok"
