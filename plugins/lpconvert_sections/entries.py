@@ -19,7 +19,6 @@ import json
 import math
 from typing import Any
 
-import tomlkit
 from pydantic import BaseModel
 
 from lpconvert.model import Entity, EntityVersion
@@ -54,9 +53,7 @@ def _put(entry: dict[str, Any], name: str, model: BaseModel, fields: set[str] | 
     if not python:
         return
     if toml_safe(python):
-        table = tomlkit.inline_table()
-        table.update(python)
-        entry[name] = table
+        entry[name] = python
     else:
         data = model.model_dump(mode="json", include=fields, exclude=exclude)
         if fields is not None and len(fields) == 1:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import tomlkit
 from pydantic import BaseModel
 
 from lpconvert.formats import WriteOptions
@@ -24,13 +23,14 @@ from lpconvert.storage import Sink, TreeSink
 from .entries import CHILD_KEY, current, entry_for, toml_safe
 from .naming import Names, slug
 from .plugin import LAYOUT_NAME, PACKAGE_TOML
+from .tomlout import dumps
 
 LAYOUT_VERSION = 1
 _PACKAGE_PARTS = {"meta", "learning_package", "entities", "collections", "root", "files"}
 
 
-def _toml(data: dict[str, Any]) -> bytes:
-    return tomlkit.dumps(data).encode("utf-8")
+def _toml(data: dict[str, Any], tables: bool = False) -> bytes:
+    return dumps(data, tables=tables).encode("utf-8")
 
 
 def _table(model: BaseModel) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     progress = options.progress
     if progress:
         progress.start(len(model.entities), "writing sections")
-    sink.write_bytes(PACKAGE_TOML, _toml(_package_toml(model)))
+    sink.write_bytes(PACKAGE_TOML, _toml(_package_toml(model), tables=True))
 
     outline = _Outline(model)
     by_type: dict[str, list[Entity]] = {"section": [], "subsection": [], "unit": []}

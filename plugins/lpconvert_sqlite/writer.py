@@ -15,12 +15,13 @@ import hashlib
 import json
 import posixpath
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from lpconvert.formats import WriteOptions
-from lpconvert.model import MediaFile
+from lpconvert.model import MediaFile, TextMedia
 from lpconvert.package import Package
 from lpconvert.problems import Problem
 from lpconvert.storage import FileSink, Sink
@@ -46,15 +47,26 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_NO_COLUMN: dict[type, set[str]] = {}
+
+
 def _extra(model: BaseModel, columns: set[str]) -> str | None:
     """Every field without a column (unknown fields, fields newer than this writer) as JSON."""
+    cls = type(model)
+    if cls not in _NO_COLUMN:
+        _NO_COLUMN[cls] = set(cls.model_fields) - columns
+    if not model.model_extra and not _NO_COLUMN[cls]:
+        return None  # the common case, without a pydantic dump per row
     rest = model.model_dump(mode="json", exclude=columns)
     return _json(rest) if rest else None
 
 
-def _iso(model: BaseModel, name: str) -> str | None:
-    value = model.model_dump(mode="json", include={name}).get(name)
-    return value  # type: ignore[no-any-return]
+def _iso(value: datetime | None) -> str | None:
+    """ISO 8601 as pydantic writes it in JSON (UTC as 'Z'), without a model dump per row."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _dump(model: BaseModel | None) -> str | None:
@@ -80,16 +92,21 @@ class _Media:
         media_id = self.next_id
         self.next_id += 1
         ext = posixpath.splitext(path)[1][1:].lower()
-        size = self.package.media_size(media)
-        if size > INLINE_LIMIT:
-            self._stream(media_id, entity_id, version_num, path, ext, media, size)
-            return
-        data = self.package.read_media(media)
+        text: str | None
+        if isinstance(media, TextMedia):
+            text = media.text
+            data = text.encode("utf-8")
+        else:
+            size = self.package.media_size(media)
+            if size > INLINE_LIMIT:
+                self._stream(media_id, entity_id, version_num, path, ext, media, size)
+                return
+            data = self.package.read_media(media)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
         digest = hashlib.sha256(data).hexdigest()
-        try:
-            text: str | None = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
         if text is not None:
             self.rows.append((media_id, entity_id, version_num, path, ext, "text", text, None, len(data), digest))
         else:
@@ -135,11 +152,10 @@ def _write_entities(conn: sqlite3.Connection, package: Package, media: _Media, o
     for entity_id, e in enumerate(package.model.entities, start=1):
         block_type = None if e.container_type else (e.key.split(":")[1] if e.key.count(":") >= 2 else None)
         entities.append((entity_id, e.key, e.kind, e.container_type, block_type, int(e.can_stand_alone),
-                         _iso(e, "created"), e.draft_version, e.published_version, _extra(e, _ENTITY_COLUMNS)))
+                         _iso(e.created), e.draft_version, e.published_version, _extra(e, _ENTITY_COLUMNS)))
         for position, v in enumerate(e.versions):
-            versions.append((entity_id, v.version_num, position, v.title, _iso(v, "created"),
-                             int(v.children is not None), _json(v.model_dump(mode="json", include={"attributes"})
-                                                                ["attributes"]),
+            versions.append((entity_id, v.version_num, position, v.title, _iso(v.created),
+                             int(v.children is not None), _json(v.attributes),
                              _extra(v, _VERSION_COLUMNS)))
             children.extend((entity_id, v.version_num, i, key) for i, key in enumerate(v.children or ()))
             for path, m in v.media.items():
@@ -159,7 +175,7 @@ def _write_collections(conn: sqlite3.Connection, package: Package) -> None:
     rows: list[tuple[Any, ...]] = []
     members: list[tuple[Any, ...]] = []
     for cid, c in enumerate(package.model.collections, start=1):
-        rows.append((cid, c.key, c.title, c.description, _iso(c, "created"), _extra(c, _COLLECTION_COLUMNS)))
+        rows.append((cid, c.key, c.title, c.description, _iso(c.created), _extra(c, _COLLECTION_COLUMNS)))
         members.extend((cid, i, key) for i, key in enumerate(c.entities))
     _flush(conn, "collections", 6, rows)
     _flush(conn, "collection_members", 3, members)
@@ -175,7 +191,7 @@ def _package_row(package: Package) -> tuple[Any, ...]:
     lp_rest = lp.model_dump(mode="json", exclude=_LP_COLUMNS)
     if lp_rest:
         extra["learning_package"] = lp_rest
-    return (1, lp.key, lp.title, lp.description, _iso(lp, "created"), _iso(lp, "updated"),
+    return (1, lp.key, lp.title, lp.description, _iso(lp.created), _iso(lp.updated),
             _dump(model.meta), _dump(model.root), _json(extra) if extra else None)
 
 

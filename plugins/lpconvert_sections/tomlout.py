@@ -1,0 +1,94 @@
+"""A small TOML writer for the layout's fixed shapes.
+
+Why not tomlkit: its document model costs milliseconds per file, which is minutes for a
+library of 10,000 components, and its placement of sub-tables (after arrays of tables)
+reads badly. The layout needs little: key = value lines, inline tables and arrays, and
+arrays of tables for the nested outline. Every value the hub can hold is covered (strings,
+booleans, integers, finite floats, dates and times, lists, tables); `entries.toml_safe`
+keeps null and NaN away from here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
+
+
+def string(text: str) -> str:
+    if _PLAIN.match(text):
+        return '"' + text + '"'
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def key(name: str) -> str:
+    return name if _BARE.match(name) else string(name)
+
+
+def value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return string(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError("TOML cannot hold NaN or infinity here")
+        return repr(v)
+    if isinstance(v, datetime):
+        text = v.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(v, date | time):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + "}" if v else "{}"
+    raise TypeError(f"TOML cannot hold a {type(v).__name__}")
+
+
+def _is_table_array(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def _table(lines: list[str], data: dict[str, Any], path: str, tables: bool) -> None:
+    """Key/value lines first, then sub-tables (`tables`: dicts as [sub] tables, else inline)."""
+    later: list[tuple[str, Any]] = []
+    for k, v in data.items():
+        if _is_table_array(v) or (tables and isinstance(v, dict) and v):
+            later.append((k, v))
+        else:
+            lines.append(f"{key(k)} = {value(v)}")
+    for k, v in later:
+        sub = f"{path}.{key(k)}" if path else key(k)
+        if isinstance(v, dict):
+            lines.extend(["", f"[{sub}]"])
+            _table(lines, v, sub, tables)
+        else:
+            for item in v:
+                lines.extend(["", f"[[{sub}]]"])
+                _table(lines, item, sub, tables)
+
+
+def dumps(data: dict[str, Any], *, tables: bool = False) -> str:
+    """A TOML document. `tables=True` writes nested dicts as [tables] (package.toml);
+    otherwise they are inline (an entry's `attributes = {...}` stays on its line)."""
+    lines: list[str] = []
+    _table(lines, data, "", tables)
+    return "\n".join(lines).lstrip("\n") + "\n"
