@@ -61,6 +61,17 @@ class SourceError(Exception):
         return error(self.code, self.message, file=self.file)
 
 
+class MissingFileError(SourceError, FileNotFoundError):
+    """A reader asked for a file the source does not have.
+
+    Still a FileNotFoundError for readers that test for one, and a SourceError, so a reader
+    that forgot to check becomes a clean `missing-file` problem instead of a traceback.
+    """
+
+    def __init__(self, path: str) -> None:
+        SourceError.__init__(self, "missing-file", f"{path} is missing", path)
+
+
 def _is_junk(name: str) -> bool:
     return name in JUNK_NAMES or name.startswith("._")
 
@@ -387,7 +398,7 @@ class Source:
     def open(self, path: str) -> IO[bytes]:
         """A stream of one file. Damage found while reading it raises `SourceError`, not zlib's errors."""
         if path not in self.files:
-            raise FileNotFoundError(path)
+            raise MissingFileError(path)
         try:
             inner = self._backend.open(self.root + path)
         except READ_ERRORS as exc:
@@ -398,7 +409,7 @@ class Source:
         """The whole file. With `limit`, refuse (SourceError file-too-large) a larger file."""
         size = self.files.get(path)
         if size is None:
-            raise FileNotFoundError(path)
+            raise MissingFileError(path)
         if limit is not None and size > limit:
             raise SourceError("file-too-large", f"{path} is {size} bytes, more than the limit of {limit}", path)
         try:
