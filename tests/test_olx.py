@@ -285,6 +285,8 @@ def test_lp_archive_to_olx_course_and_v1_library(tmp_path: Path) -> None:
     library = tmp_path / "library.tar.gz"
     result = lpconvert.convert(str(src), str(library), write_options={"olx_layout": "library"})
     assert result.ok, [p.render() for p in result.problems]
+    losses = " ".join(p.message for p in result.write.problems if p.code == "loss")
+    assert "container" in losses and "draft of 1 component" in losses
     with lpconvert.read(str(src)) as original, lpconvert.read(str(library)) as back:
         assert back.package is not None and back.package.model.root is not None
         assert back.package.model.root.kind == "library"

@@ -388,6 +388,7 @@ class OlxWriter:
         children = _insert_elements(el, children, facts)
         _layout(el, children, "")
         self.put("library.xml", _xml_bytes(el))
+        self.report_outside_units(set(), containers=())
 
     def top_level(self, container_type: str) -> list[str]:
         """Entities of one type that no container holds, in package order (a v2 library's sections)."""
@@ -455,8 +456,12 @@ class OlxWriter:
                 f"subsection(s) ({', '.join(lost[:3])}) is dropped and their published version written"))
         in_units = {c for e in self.model.entities if e.container_type == "unit"
                     for v in e.versions for c in (v.children or ())}
+        self.report_outside_units(in_units)
+
+    def report_outside_units(self, in_units: set[str], containers: tuple[str, ...] = ("section", "subsection")) -> None:
+        """OLX has no draft state outside units (and none at all in a v1 library)."""
         unpublished = [e.key for e in self.model.entities if e.published_version is None and (
-            e.container_type in ("section", "subsection") or (e.container_type is None and e.key not in in_units))]
+            e.container_type in containers or (e.container_type is None and e.key not in in_units))]
         if unpublished:
             self.problems.append(warning(
                 "loss", f"OLX has no unpublished sections, subsections or blocks outside units; {len(unpublished)} "
