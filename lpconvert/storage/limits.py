@@ -41,17 +41,13 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         limits = cls()
-        env = os.environ
-        if "LPCONVERT_MAX_SIZE" in env:
-            limits = replace(limits, max_total_bytes=parse_size(env["LPCONVERT_MAX_SIZE"]))
-        if "LPCONVERT_MAX_RATIO" in env:
-            limits = replace(limits, max_ratio=float(env["LPCONVERT_MAX_RATIO"]))
-        if "LPCONVERT_MAX_MEMBERS" in env:
-            limits = replace(limits, max_members=int(env["LPCONVERT_MAX_MEMBERS"]))
-        if "LPCONVERT_MAX_TEXT_SIZE" in env:
-            limits = replace(limits, max_text_bytes=parse_size(env["LPCONVERT_MAX_TEXT_SIZE"]))
-        if "LPCONVERT_MAX_XML_DEPTH" in env:
-            limits = replace(limits, max_xml_depth=int(env["LPCONVERT_MAX_XML_DEPTH"]))
+        for var, name, parse in _ENV:
+            if var in os.environ:
+                try:
+                    value = parse(os.environ[var])
+                except ValueError:
+                    raise ValueError(f"{var}={os.environ[var]!r} is not a valid limit") from None
+                limits = replace(limits, **{name: value})
         return limits
 
 
@@ -64,6 +60,33 @@ def parse_size(text: str) -> int:
     s = text.strip().upper().replace(" ", "")
     num = s.rstrip("KMGTIB")
     unit = s[len(num):]
-    if unit not in _UNITS or not num:
+    try:
+        value = float(num)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or not num or not value >= 0 or value == float("inf"):
         raise ValueError(f"not a size: {text!r} (use e.g. 500M, 2G)")
-    return int(float(num) * _UNITS[unit])
+    return int(value * _UNITS[unit])
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _ratio(text: str) -> float:
+    value = float(text)
+    if not value >= 1:  # also refuses NaN
+        raise ValueError(text)
+    return value
+
+
+_ENV = (
+    ("LPCONVERT_MAX_SIZE", "max_total_bytes", parse_size),
+    ("LPCONVERT_MAX_RATIO", "max_ratio", _ratio),
+    ("LPCONVERT_MAX_MEMBERS", "max_members", _positive_int),
+    ("LPCONVERT_MAX_TEXT_SIZE", "max_text_bytes", parse_size),
+    ("LPCONVERT_MAX_XML_DEPTH", "max_xml_depth", _positive_int),
+)
