@@ -419,3 +419,25 @@ def test_olx_survives_a_trip_through_another_format(suffix: str, tmp_path: Path)
     assert lpconvert.convert(str(TINY), str(middle)).ok
     assert lpconvert.convert(str(middle), str(out)).ok
     assert _compare_trees(_tree_files(TINY), _unpack(out, tmp_path / "b")) == []
+
+
+def test_course_title_from_a_legacy_policy_location(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "course" / "2026.xml").write_text('<course start="2026-01-01T00:00:00Z">\n  <chapter url_name="week1"/>\n'
+                                             '</course>\n')
+    shutil.rmtree(src / "policies" / "2026")
+    (src / "policies" / "2026.json").write_text('{"course/2026": {"display_name": "Title from the old policy"}}')
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None
+        assert result.package.model.learning_package.title == "Title from the old policy"
+        assert "policies/2026.json" in result.package.model.files
+
+
+def test_cli_validate_points_at_the_broken_file(cli, tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "vertical" / "unit1.xml").write_text('<vertical display_name="Unit 1">\n  <html url_name="welcome">\n'
+                                                '</vertical>\n')
+    done = cli("validate", str(src))
+    assert done.returncode != 0
+    shown = done.stdout + done.stderr
+    assert "vertical/unit1.xml" in shown and "line 3" in shown and "xml-syntax" in shown
