@@ -209,9 +209,14 @@ class Bench:
         self.exe = lpconvert_exe()
         self.results = Results()
         self.data = Path(args.data)
+        self.baseline: list[Run] = []
+        if args.baseline:
+            with open(args.baseline, encoding="utf-8") as f:
+                self.baseline = [Run(**r) for r in json.load(f)["runs"]]
 
     def add(self, run: Run) -> Run:
         self.results.runs.append(run)
+        self.save()
         if not self.args.quiet:
             secs = f"{run.seconds:8.2f} s" if run.seconds is not None else "      -  "
             secs += f" {run.cpu:8.2f} s CPU" if run.cpu is not None else " " * 15
@@ -219,6 +224,13 @@ class Bench:
             print(f"  [{run.size:>6}] {run.label:<40} {secs} {rss} {'' if run.ok else 'FAILED ' + run.note}",
                   file=sys.stderr, flush=True)
         return run
+
+    def save(self) -> None:
+        """Write --json after every figure, so that a long run that is stopped keeps what it measured."""
+        if self.args.json:
+            with open(self.args.json, "w", encoding="utf-8") as f:
+                json.dump({"machine": self.results.machine, "runs": [asdict(r) for r in self.results.runs]}, f,
+                          indent=1)
 
     def timed(self, cmd: list[str]) -> tuple[float, float, int, int, str, str]:
         """Best of --repeat runs (wall and CPU, each its own minimum), the largest peak RSS seen."""
@@ -363,6 +375,8 @@ class Bench:
         floors = {r.size: r for r in runs if r.op == "floor"}
         for r in runs:
             floor = floors.get(r.size)
+            if r.op == "floor":
+                r.ratio = 1.0
             if floor is None or r.op not in ("validate", "convert", "oracle"):
                 continue
             mine = self.clock(r)
@@ -381,8 +395,8 @@ class Bench:
                 r.target = f"<= {limit:g}x floor"
                 r.met = r.ratio <= limit
             if r.size == BIG_SIZE:
-                ref = next((b for b in runs if b.size == TARGET_SIZE and b.op == r.op and b.source == r.source
-                            and b.dest == r.dest and b.ok and b.seconds), None)
+                ref = next((b for b in runs + self.baseline if b.size == TARGET_SIZE and b.op == r.op
+                            and b.source == r.source and b.dest == r.dest and b.ok and b.seconds), None)
                 now, then = self.clock(r), (self.clock(ref) if ref else None)
                 growth = now / then if now and then else None
                 parts = [f"RSS < {RSS_LIMIT // MB} MB"]
@@ -464,10 +478,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="generate the packages again")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before a command is killed")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    parser.add_argument("--baseline", metavar="FILE", help="the --json of an earlier run on this machine: its 10K "
+                        "figures are the reference for 100K growth when 10K is not run again")
+    parser.add_argument("--table", nargs="+", metavar="FILE", help="measure nothing: print the table of "
+                        "earlier --json files together, judged against the targets")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the table")
     args = parser.parse_args(argv)
 
     bench = Bench(args)
+    if args.table:
+        # Re-judge and print earlier runs together (e.g. a 10K run and a later 100K run).
+        for path in args.table:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+            bench.results.machine = bench.results.machine or doc["machine"]
+            bench.results.runs += [Run(**{**r, "ratio": None, "target": "", "met": None}) for r in doc["runs"]]
+        bench.judge()
+        print(bench.table())
+        return 0
     bench.results.machine = machine()
     formats = registry_formats()
     if args.formats:
@@ -497,10 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     missed = [r for r in bench.results.runs if r.met is False]
     print()
     print(f"{len(missed)} target(s) missed" if missed else "every target measured here is met")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"machine": bench.results.machine, "runs": [asdict(r) for r in bench.results.runs]}, f,
-                      indent=1)
+    bench.save()
     return 0
 
 
