@@ -46,6 +46,9 @@ class _Reporter:
         self.problems: list[Problem] = []
         self.package_files: Mapping[str, object] = {}
         self.invalid_keys: set[str] | frozenset[str] = frozenset()
+        # When some file could not be read at all, a dangling key may well be defined there.
+        self.unread_hint = (" (or only in a file that could not be read)"
+                            if any(p.is_error and p.file for p in raw.problems) else "")
         limits = getattr(raw.resources, "limits", None)
         self.max_text = int(getattr(limits, "max_text_bytes", DEFAULT_MAX_TEXT))
         self.max_depth = int(getattr(limits, "max_xml_depth", DEFAULT_MAX_DEPTH))
@@ -108,7 +111,7 @@ def check_consistency(raw: RawPackage, entities: list[Entity], entity_locs: list
     if root is not None:
         for j, key in enumerate(root.children):
             if key not in by_key and key not in r.invalid_keys:
-                r.error("unresolved-root-child", f"the package root lists {key!r}, which no entity has",
+                r.error("unresolved-root-child", f"the package root lists {key!r}, which no entity has{r.unread_hint}",
                         ("root",), ("root", "children", j))
     _check_orphans(r, by_key, collections, root)
     return r.problems
@@ -153,7 +156,7 @@ def _check_entity(r: _Reporter, ent: Entity, loc: Loc, by_key: dict[str, tuple[E
                     continue
                 if found is None:
                     r.error("unresolved-child", f"{ent.key} v{ver.version_num} lists child {child!r}, "
-                            "which no entity has", vloc, cloc)
+                            f"which no entity has{r.unread_hint}", vloc, cloc)
                     continue
                 child_type = found[0].container_type
                 if child_type != want:
@@ -314,7 +317,7 @@ def _check_collections(r: _Reporter, collections: list[Collection], locs: list[i
             seen[col.key] = i
         for k, member in enumerate(col.entities):
             if member not in by_key and member not in r.invalid_keys:
-                r.error("unresolved-member", f"collection {col.key!r} lists {member!r}, which no entity has",
+                r.error("unresolved-member", f"collection {col.key!r} lists {member!r}, which no entity has{r.unread_hint}",
                         loc, loc + ("entities", k))
 
 
