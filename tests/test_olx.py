@@ -441,3 +441,20 @@ def test_cli_validate_points_at_the_broken_file(cli, tmp_path: Path) -> None:
     assert done.returncode != 0
     shown = done.stdout + done.stderr
     assert "vertical/unit1.xml" in shown and "line 3" in shown and "xml-syntax" in shown
+
+
+def test_validation_problems_speak_olx(tmp_path: Path) -> None:
+    """A problem validation finds in OLX-read data names the OLX file, attribute and line."""
+    from lpconvert_olx.reader import read_olx
+
+    from lpconvert.formats import ReadOptions
+    from lpconvert.storage import open_source
+    from lpconvert.validation import validate_raw
+
+    with open_source(str(TINY)) as source:
+        raw = read_olx(source, ReadOptions())
+        index = next(i for i, e in enumerate(raw.data["entities"]) if e["key"] == "lesson1")
+        raw.data["entities"][index]["versions"][0]["title"] = 5  # what a buggy plugin might hand over
+        _, problems = validate_raw(raw)
+    bad = [p for p in problems if p.code == "invalid-value"]
+    assert bad and (bad[0].file, bad[0].field, bad[0].line) == ("sequential/lesson1.xml", "display_name", 1)

@@ -36,6 +36,7 @@ from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
 from lpconvert.xmlsafe import XmlError, parse_xml
 
+from .locate import OlxLocator
 from .values import OLX_FACTS, block_file, component_key, decode_attributes, url_name_path
 
 SECTION_TAGS = ("chapter",)
@@ -106,6 +107,7 @@ class OlxReader:
         self.defined: dict[str, str] = {}
         self.reserved: set[str] = set()
         self.expanding: set[str] = set()
+        self.root_file = ""
 
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
@@ -591,16 +593,24 @@ def read_olx(source: Source, options: ReadOptions) -> RawPackage:
                                      "this is not an OLX export, or it was packed from the wrong folder",
                                      "course.xml"))
         return raw
+    locator = OlxLocator(source)
     entities = list(reader.entities.values())
     data["entities"] = [e.data() for e in entities]
     for i, ent in enumerate(entities):
-        raw.origins[("entities", i)] = Origin(ent.file)
+        raw.origins[("entities", i)] = Origin(ent.file, locator)
+    if reader.root_file:
+        raw.origins[("learning_package",)] = Origin(reader.root_file, locator)
+        raw.origins[("root",)] = Origin(reader.root_file, locator)
     files: dict[str, Any] = {}
     for path, size in source.files.items():
         if path not in reader.consumed and path not in reader.static_used:
             files[path] = {"resource": path, "size": size}
     data["files"] = files
     return raw
+
+
+def _non_blank(text: str | None) -> str | None:
+    return text if text and text.strip() else None
 
 
 def _course_key(org: str, course: str, run: str) -> str:
@@ -632,6 +642,7 @@ def _read_course(reader: OlxReader, data: dict[str, Any]) -> None:
     if path is None:
         facts["inline"] = True
     where = path or "course.xml"
+    reader.root_file = where
     skip = ("url_name", "org", "course") if path is None else ()
     attributes = decode_attributes(defn.attrib, skip)
     sections: list[str] = []
@@ -649,7 +660,7 @@ def _read_course(reader: OlxReader, data: dict[str, Any]) -> None:
     if extra:
         facts["elements"] = extra
     reader.drafts()
-    title = defn.get("display_name") or _policy_title(reader, run) or _course_key(org, number, run)
+    title = _non_blank(defn.get("display_name")) or _policy_title(reader, run) or _course_key(org, number, run)
     if facts:
         attributes[OLX_FACTS] = facts
     data["learning_package"] = {"key": _course_key(org, number, run), "title": title}
@@ -701,6 +712,7 @@ def _read_library(reader: OlxReader, data: dict[str, Any]) -> None:
     attributes = decode_attributes(defn.attrib)
     if facts:
         attributes[OLX_FACTS] = facts
-    title = defn.get("display_name") or f"library-v1:{org}+{lib}"
+    reader.root_file = "library.xml"
+    title = _non_blank(defn.get("display_name")) or f"library-v1:{org}+{lib}"
     data["learning_package"] = {"key": f"library-v1:{org}+{lib}", "title": title}
     data["root"] = {"kind": "library", "attributes": attributes, "children": children}
