@@ -458,3 +458,22 @@ def test_validation_problems_speak_olx(tmp_path: Path) -> None:
         _, problems = validate_raw(raw)
     bad = [p for p in problems if p.code == "invalid-value"]
     assert bad and (bad[0].file, bad[0].field, bad[0].line) == ("sequential/lesson1.xml", "display_name", 1)
+
+
+def test_an_older_per_block_draft_becomes_the_blocks_draft(tmp_path: Path) -> None:
+    src = _copy_tiny(tmp_path)
+    (src / "drafts" / "problem").mkdir()
+    (src / "drafts" / "problem" / "q1.xml").write_text(
+        '<problem display_name="Question 1 (draft)" parent_url="block-v1:TinyX+T101+2026+type@vertical+block@unit1" '
+        'index_in_children_list="1">\n  <p>Rewritten</p>\n</problem>\n')
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None and _errors(result.problems) == []
+        q1 = result.package.model.entity_map()["xblock.v1:problem:q1"]
+        assert (q1.published_version, q1.draft_version) == (1, 2)
+        assert q1.version(2).title == "Question 1 (draft)"
+        assert b"parent_url" not in result.package.read_media(q1.version(2).media["block.xml"])
+        out = tmp_path / "out"
+        assert lpconvert.write(result.package, str(out), "olx").ok
+    # written back the modern way: the whole unit under drafts/
+    assert (out / "course" / "drafts" / "vertical" / "unit1.xml").exists()
+    assert "Rewritten" in (out / "course" / "drafts" / "problem" / "q1.xml").read_text()
