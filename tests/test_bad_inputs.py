@@ -360,7 +360,95 @@ HOSTILE = [
 
 for _case in UPSTREAM_LIST:
     _case.subprocess = True
-CASES = UPSTREAM_LIST + CONSISTENCY + HOSTILE
+FIXTURES = SMALL.parent.parent
+
+
+def fixture_tree(relative: str) -> Files:
+    folder = FIXTURES / relative
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def olx_course(*edits: Callable[[Files], None]) -> Callable[[], bytes]:
+    """The tiny OLX course as Studio exports it: a .tar.gz with one course/ folder."""
+
+    def make() -> bytes:
+        files = fixture_tree("olx/tiny-course")
+        for edit in edits:
+            edit(files)
+        return tar_bytes([(f"course/{k}", v) for k, v in files.items()])
+
+    return make
+
+
+def sections_zip(*edits: Callable[[Files], None]) -> Callable[[], bytes]:
+    def make() -> bytes:
+        files = fixture_tree("sections/hand-written")
+        for edit in edits:
+            edit(files)
+        return zip_bytes(files)
+
+    return make
+
+
+def small_library_as_json(mutate: Callable[[dict], None]) -> Callable[[], bytes]:
+    """The small library through the json writer, then damaged as a hand edit would."""
+
+    def make() -> bytes:
+        import tempfile
+
+        import lpconvert
+
+        with tempfile.TemporaryDirectory() as tmp:
+            result = lpconvert.convert(str(SMALL), f"{tmp}/lib.json")
+            assert result.ok, [p.render() for p in result.problems]
+            doc = json.loads(Path(f"{tmp}/lib.json").read_text())
+        mutate(doc)
+        return json.dumps(doc, indent=2).encode()
+
+    return make
+
+
+def _entity(doc: dict, key: str) -> dict:
+    return next(e for e in doc["entities"] if e["key"] == key)
+
+
+def _evil_media(doc: dict) -> None:
+    _entity(doc, "xblock.v1:html:intro")["versions"][0]["media"]["../../evil.txt"] = {"text": "x"}
+
+
+def _json_component_under_section(doc: dict) -> None:
+    _entity(doc, "week-1")["versions"][0]["children"] = ["xblock.v1:video:welcome"]
+
+
+OTHER_FORMATS = [
+    Case("olx-xml-not-well-formed", "xml-syntax", "chapter/week1.xml", name="course.tar.gz", line=3,
+         make=olx_course(put("chapter/week1.xml",
+                             '<chapter display_name="Week 1">\n  <sequential url_name="lesson1">\n</chapter>\n'))),
+    Case("olx-xxe", "xml-forbidden", "problem/q1.xml", name="course.tar.gz", line=2,
+         make=olx_course(put("problem/q1.xml", '<?xml version="1.0"?>\n<!DOCTYPE problem [<!ENTITY x SYSTEM '
+                                               '"file:///etc/passwd">]>\n<problem>&x;</problem>\n'))),
+    Case("olx-xml-too-deep", "xml-too-deep", "problem/q1.xml", name="course.tar.gz",
+         make=olx_course(put("problem/q1.xml", "<problem>" + "<div>" * 400 + "</div>" * 400 + "</problem>"))),
+    Case("olx-html-not-utf8", "not-utf8", "html/welcome.html", name="course.tar.gz",
+         make=olx_course(put("html/welcome.html", b"<p>caf\xe9</p>"))),
+    Case("olx-missing-course-xml", "missing-file", "course.xml", name="course.tar.gz", args=("--from", "olx"),
+         make=olx_course(drop("course.xml"))),
+    Case("json-truncated", "json-syntax", "library.json", name="library.json",
+         make=lambda: small_library_as_json(lambda d: None)()[:500]),
+    Case("json-unsafe-media-path", "unsafe-media-path", "library.json", name="library.json",
+         field="entities[3].versions[0].media.../../evil.txt", make=small_library_as_json(_evil_media)),
+    Case("json-component-under-section", "wrong-level", "library.json", name="library.json",
+         make=small_library_as_json(_json_component_under_section)),
+    Case("sqlite-not-a-database", "sqlite-error", "library.sqlite", name="library.sqlite",
+         make=lambda: b"SQLite format 3\x00" + bytes(100)),
+    Case("sections-broken-toml", "toml-syntax", "sections/week-1.toml", line=2,
+         make=sections_zip(sub("sections/week-1.toml", 'title = "Week 1"', 'title = "Week 1'))),
+    Case("sections-unresolved-component", "unresolved-child", "sections/week-1.toml", line=11,
+         make=sections_zip(sub("sections/week-1.toml", '"xblock.v1:problem:first-question"]',
+                               '"xblock.v1:problem:gone"]'))),
+]
+
+CASES = UPSTREAM_LIST + CONSISTENCY + HOSTILE + OTHER_FORMATS
 
 
 def test_there_are_at_least_40_distinct_cases() -> None:
