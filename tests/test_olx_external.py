@@ -73,5 +73,7 @@ def test_a_v2_library_written_as_a_course_passes_olxcleaner_structure_checks(tmp
     out = tmp_path / "course.tar.gz"
     assert lpconvert.convert(str(corpus("lp/upstream-library-backup.zip")), str(out)).ok
     errors = _olxcleaner_errors(_course_dir(out, tmp_path / "b"))
-    structural = {"MissingFile", "UnexpectedTag", "DuplicateURLName", "MissingURLName", "InvalidXML", "BadCourseLink"}
+    # (olxcleaner flags every pure XBlock tag as UnexpectedTag, on Studio's own exports too)
+    structural = {"MissingFile", "DuplicateURLName", "MissingURLName", "InvalidXML", "BadCourseLink",
+                  "InvalidPointer", "TagMismatch", "URLNameMismatch"}
     assert not (set(errors) & structural), errors

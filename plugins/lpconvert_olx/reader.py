@@ -37,7 +37,7 @@ from lpconvert.storage import Source, SourceError
 from lpconvert.xmlsafe import XmlError, parse_xml
 
 from .locate import OlxLocator
-from .values import OLX_FACTS, block_file, component_key, decode_attributes, url_name_path
+from .values import FILE_TYPES, OLX_FACTS, block_file, component_key, decode_attributes, url_name_path
 
 SECTION_TAGS = ("chapter",)
 SUBSECTION_TAGS = ("sequential", "videosequence")
@@ -376,8 +376,10 @@ class OlxReader:
         else:
             url = el.get("url_name", "")
         ident = f"{defn.tag}/{url}"
-        if path is None:
+        if path is None and defn.tag in FILE_TYPES:
             facts.setdefault("inline", []).append(ident)
+        if path is not None and defn.tag not in FILE_TYPES:
+            facts.setdefault("in_file", []).append(ident)
         if path is not None and not is_root:
             in_file = defn.get("url_name")
             if in_file is not None:
@@ -406,7 +408,7 @@ class OlxReader:
     def expand_inline(self, el: etree._Element, where: str, drafts: bool, facts: dict[str, Any]) -> None:
         """Walk an inline element's subtree for pointers (an inline vertical in a split_test ...)."""
         url = el.get("url_name")
-        if url:
+        if url and el.tag in FILE_TYPES:
             facts.setdefault("inline", []).append(f"{el.tag}/{url}")
         if el.tag == "html" and url and el.get("filename") is not None:
             self.html_content(el, f"html/{url}", url, None, drafts, facts)

@@ -22,6 +22,20 @@ url_name); docs/formats/olx.md lists them. Content never goes there.
 """
 
 
+FILE_TYPES = frozenset({
+    "html", "problem", "video", "discussion", "lti", "annotatable", "word_cloud", "split_test",
+    "conditional", "library_content", "poll_question", "customtag", "randomize", "itembank",
+    "chapter", "sequential", "vertical",
+})
+"""Block types Studio exports to a file of their own (its XML-module blocks).
+
+Every other block (the pure XBlocks: poll, survey, drag-and-drop-v2, openassessment ...)
+is written inline in its parent, as Studio does, because only some of them can read a
+pointer. The ``@olx`` facts record only where an export did otherwise (``inline`` for a
+file type written inline, ``in_file`` for another type in a file of its own).
+"""
+
+
 def decode_value(text: str) -> Any:
     """An attribute's text as the hub holds it: JSON when that round-trips exactly, else the string."""
     if not text or text[0] not in '-0123456789tfn[{"':

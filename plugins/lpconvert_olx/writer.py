@@ -27,7 +27,7 @@ from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import TreeSink
 from lpconvert.xmlsafe import XmlError, parse_xml
 
-from .values import OLX_FACTS, block_file, encode_value, url_name_path
+from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
 
 LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
@@ -272,13 +272,17 @@ class OlxWriter:
               drafts: bool) -> etree._Element:
         """Write a block (and the blocks inside it) to files where OLX had files; return what its parent holds."""
         ident = f"{el.tag}/{url}"
-        inline = ident in (facts.get("inline") or ())
+        inline = ident in (facts.get("inline") or ()) or (
+            el.tag not in FILE_TYPES and ident not in (facts.get("in_file") or ()))
         self.externalize_children(el, facts, drafts)
         if el.tag == "html":
             self.html_file(el, ident, url, inline, facts, drafts)
         if inline:
             if is_root and not facts.get("generated_url_name"):
                 _set_first(el, "url_name", url)
+            if set(el.attrib) <= {"url_name"} and len(el) == 0 and not (el.text or "").strip():
+                # an empty inline block would read as a pointer; Studio marks pure XBlocks this way
+                el.set("xblock-family", "xblock.v1")
             return el
         if not is_root:
             el.attrib.pop("url_name", None)
