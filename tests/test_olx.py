@@ -477,3 +477,29 @@ def test_an_older_per_block_draft_becomes_the_blocks_draft(tmp_path: Path) -> No
     # written back the modern way: the whole unit under drafts/
     assert (out / "course" / "drafts" / "vertical" / "unit1.xml").exists()
     assert "Rewritten" in (out / "course" / "drafts" / "problem" / "q1.xml").read_text()
+
+
+def test_a_sections_own_draft_is_reported_as_lost(tmp_path: Path) -> None:
+    from lpconvert.model import CompletePackageInput
+    from lpconvert.package import Package
+
+    def ent(key: str, kind: str | None, versions: list[dict], draft: int, published: int | None) -> dict:
+        out = {"key": key, "versions": versions, "draft_version": draft, "published_version": published}
+        if kind:
+            out["container_type"] = kind
+        return out
+
+    html = {"version_num": 1, "title": "T", "media": {"block.xml": {"text": '<html><![CDATA[<p>x</p>]]></html>'}}}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:Org:Lib", "title": "Lib"},
+        "entities": [
+            ent("xblock.v1:html:a", None, [html], 1, 1),
+            ent("u", "unit", [{"version_num": 1, "title": "U", "children": ["xblock.v1:html:a"]}], 1, 1),
+            ent("s", "subsection", [{"version_num": 1, "title": "S", "children": ["u"]}], 1, 1),
+            ent("sec", "section", [{"version_num": 1, "title": "Old", "children": ["s"]},
+                                   {"version_num": 2, "title": "New title", "children": ["s"]}], 2, 1),
+        ]})
+    written = lpconvert.write(Package(model), str(tmp_path / "out.tar.gz"), "olx")
+    assert written.ok
+    losses = [p.message for p in written.problems if p.code == "loss"]
+    assert any("sec" in m and "section" in m for m in losses), losses

@@ -27,6 +27,7 @@ from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import TreeSink
 from lpconvert.xmlsafe import XmlError, parse_xml
 
+from .losses import course_losses, library_losses
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
 
 LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
@@ -90,7 +91,7 @@ def _xml_bytes(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="unicode").encode("utf-8") + b"\n"
 
 
-def _insert_elements(el: etree._Element, children: list[etree._Element], facts: dict[str, Any]) -> list[etree._Element]:
+def _insert_elements(children: list[etree._Element], facts: dict[str, Any]) -> list[etree._Element]:
     """Put back the non-block children (wiki, textbook, XBlock option tags) at their positions."""
     out = list(children)
     for position, text in facts.get("elements") or []:
@@ -187,7 +188,7 @@ class OlxWriter:
             children += self.child(ent, child, drafts, indent + "  " if inline else "")
         if level == "subsection" and not drafts:
             self.draft_only_units(ent, version)
-        children = _insert_elements(el, children, facts)
+        children = _insert_elements(children, facts)
         _layout(el, children, indent if inline else "")
         if inline:
             return [el]
@@ -351,7 +352,7 @@ class OlxWriter:
             children += self.container(key, False, "  ")
         if root is None or root.kind != "course":
             children += self.unsorted_chapter()
-        children = _insert_elements(el, children, facts)
+        children = _insert_elements(children, facts)
         _layout(el, children, "")
         if inline:
             self.put("course.xml", _xml_bytes(el))
@@ -360,7 +361,7 @@ class OlxWriter:
             self.put("course.xml", etree.tostring(pointer, encoding="unicode").encode("utf-8"))
             self.put(f"course/{url_name_path(run)}.xml", _xml_bytes(el))
         self.write_drafts()
-        self.report_drafts_above_units()
+        self.problems += course_losses(self.model)
 
     def write_library(self) -> None:
         root = self.model.root
@@ -375,12 +376,6 @@ class OlxWriter:
         else:
             facts = {}
             keys = [e.key for e in self.model.entities if e.container_type is None]
-            containers = [e.key for e in self.model.entities if e.container_type is not None]
-            if containers:
-                self.problems.append(warning(
-                    "loss", f"a v1 library holds components only; {len(containers)} container(s) "
-                    f"({', '.join(containers[:3])}{' ...' if len(containers) > 3 else ''}) are dropped and "
-                    "their components listed at the top", field="olx_layout"))
             el = etree.Element("library", url_name="library")
             el.set("xblock-family", "xblock.v1")
             el.set("display_name", self.model.learning_package.title)
@@ -389,10 +384,10 @@ class OlxWriter:
         children: list[etree._Element] = []
         for key in keys:
             children += self.component(key, False)
-        children = _insert_elements(el, children, facts)
+        children = _insert_elements(children, facts)
         _layout(el, children, "")
         self.put("library.xml", _xml_bytes(el))
-        self.report_outside_units(set(), containers=())
+        self.problems += library_losses(self.model)
 
     def top_level(self, container_type: str) -> list[str]:
         """Entities of one type that no container holds, in package order (a v2 library's sections)."""
@@ -436,46 +431,6 @@ class OlxWriter:
         _layout(chapter, parts, "")
         self.put(block_file("chapter", "lpconvert_unsorted"), _xml_bytes(chapter))
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
-
-    def report_drafts_above_units(self) -> None:
-        """OLX has drafts only for units and below: a section's or subsection's own draft is dropped."""
-        lost = []
-        for ent in self.model.entities:
-            if ent.container_type not in ("section", "subsection") or not self.draft_ahead(ent):
-                continue
-            if ent.published_version is None:
-                continue  # written from its draft: nothing older to lose
-            draft, published = ent.version(ent.draft_version), ent.version(ent.published_version)
-            if draft is None or published is None:
-                continue
-            explained = [k for k in draft.children or [] if k in (published.children or [])
-                         or (self.entities.get(k) is not None and self.entities[k].published_version is None)]
-            if (draft.title, draft.attributes) != (published.title, published.attributes) or \
-                    explained != list(draft.children or []) or \
-                    [k for k in draft.children or [] if k in (published.children or [])] != list(published.children or []):
-                lost.append(ent.key)
-        if lost:
-            self.problems.append(warning(
-                "loss", f"OLX keeps drafts only for units and blocks; the draft of {len(lost)} section(s)/"
-                f"subsection(s) ({', '.join(lost[:3])}) is dropped and their published version written"))
-        in_units = {c for e in self.model.entities if e.container_type == "unit"
-                    for v in e.versions for c in (v.children or ())}
-        self.report_outside_units(in_units)
-
-    def report_outside_units(self, in_units: set[str], containers: tuple[str, ...] = ("section", "subsection")) -> None:
-        """OLX has no draft state outside units (and none at all in a v1 library)."""
-        unpublished = [e.key for e in self.model.entities if e.published_version is None and (
-            e.container_type in containers or (e.container_type is None and e.key not in in_units))]
-        if unpublished:
-            self.problems.append(warning(
-                "loss", f"OLX has no unpublished sections, subsections or blocks outside units; {len(unpublished)} "
-                f"never-published entit(ies) ({', '.join(unpublished[:3])}) are written as published"))
-        loose_drafts = [e.key for e in self.model.entities if e.container_type is None and e.key not in in_units
-                        and e.published_version is not None and self.draft_ahead(e)]
-        if loose_drafts:
-            self.problems.append(warning(
-                "loss", f"OLX keeps drafts only inside units; the draft of {len(loose_drafts)} component(s) outside "
-                f"every unit ({', '.join(loose_drafts[:3])}) is dropped and the published version written"))
 
     def write_files(self) -> None:
         for path in sorted(self.static):

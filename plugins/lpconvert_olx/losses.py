@@ -1,0 +1,77 @@
+"""What OLX cannot express about versions, said before anything is misunderstood.
+
+The core reports the losses a format declares (collections, other versions ...). These are
+the ones only OLX has, because its drafts live in one place: a unit and the blocks in it can
+have a draft ahead of the published version (under drafts/), nothing else can, and a v1
+library has no drafts at all. Each function returns `loss` warnings; the writer adds them
+to what it returns.
+"""
+
+from __future__ import annotations
+
+from lpconvert.model import CompletePackageInput, Entity
+from lpconvert.problems import Problem, warning
+
+
+def _examples(keys: list[str]) -> str:
+    return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+
+def _draft_ahead(ent: Entity) -> bool:
+    return ent.draft_version is not None and ent.draft_version != ent.published_version
+
+
+def _only_units_added(ent: Entity, unpublished: set[str]) -> bool:
+    """True when a container's draft is its published version plus never-published units,
+    which drafts/ can show (each such unit is written there at its index)."""
+    draft, published = ent.version(ent.draft_version), ent.version(ent.published_version)
+    if draft is None or published is None:
+        return True
+    if (draft.title, draft.attributes) != (published.title, published.attributes):
+        return False
+    before = list(published.children or [])
+    kept = set(before)
+    after = [k for k in draft.children or [] if k not in unpublished or k in kept]
+    return after == before
+
+
+def course_losses(model: CompletePackageInput) -> list[Problem]:
+    entities = model.entities
+    unpublished = {e.key for e in entities if e.published_version is None}
+    lost = [e.key for e in entities if e.container_type in ("section", "subsection") and _draft_ahead(e)
+            and e.published_version is not None and not _only_units_added(e, unpublished)]
+    out = []
+    if lost:
+        out.append(warning("loss", f"OLX keeps drafts only for units and blocks; the draft of {len(lost)} "
+                           f"section(s)/subsection(s) ({_examples(lost)}) is dropped and their published "
+                           "version written"))
+    in_units = {c for e in entities if e.container_type == "unit" for v in e.versions for c in (v.children or ())}
+    return out + outside_units(model, in_units, ("section", "subsection"))
+
+
+def library_losses(model: CompletePackageInput) -> list[Problem]:
+    containers = [e.key for e in model.entities if e.container_type is not None]
+    out = []
+    if containers:
+        out.append(warning("loss", f"a v1 library holds components only; {len(containers)} container(s) "
+                           f"({_examples(containers)}) are dropped and their components listed at the top",
+                           field="olx_layout"))
+    return out + outside_units(model, set(), ())
+
+
+def outside_units(model: CompletePackageInput, in_units: set[str], containers: tuple[str, ...]) -> list[Problem]:
+    """OLX has no draft state outside units: never-published is written as published, a draft ahead is dropped."""
+    out = []
+    unpublished = [e.key for e in model.entities if e.published_version is None and (
+        e.container_type in containers or (e.container_type is None and e.key not in in_units))]
+    if unpublished:
+        out.append(warning("loss", f"OLX has no unpublished sections, subsections or blocks outside units; "
+                           f"{len(unpublished)} never-published entit(ies) ({_examples(unpublished)}) are "
+                           "written as published"))
+    loose_drafts = [e.key for e in model.entities if e.container_type is None and e.key not in in_units
+                    and e.published_version is not None and _draft_ahead(e)]
+    if loose_drafts:
+        out.append(warning("loss", f"OLX keeps drafts only inside units; the draft of {len(loose_drafts)} "
+                           f"component(s) outside every unit ({_examples(loose_drafts)}) is dropped and the "
+                           "published version written"))
+    return out
