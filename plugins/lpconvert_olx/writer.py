@@ -29,6 +29,7 @@ from lpconvert.xmlsafe import XmlError, parse_xml
 
 from .losses import course_losses, library_losses
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
+from .xmltools import set_first
 
 LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
@@ -65,14 +66,6 @@ def library_key_parts(key: str) -> tuple[str, str]:
 def _facts(attributes: dict[str, Any]) -> dict[str, Any]:
     value = attributes.get(OLX_FACTS)
     return value if isinstance(value, dict) else {}
-
-
-def _set_first(el: etree._Element, name: str, value: str) -> None:
-    rest = [(k, v) for k, v in el.attrib.items() if k != name]
-    el.attrib.clear()
-    el.set(name, value)
-    for k, v in rest:
-        el.set(k, v)
 
 
 def _layout(parent: etree._Element, children: list[etree._Element], indent: str) -> None:
@@ -280,7 +273,7 @@ class OlxWriter:
             self.html_file(el, ident, url, inline, facts, drafts)
         if inline:
             if is_root and not facts.get("generated_url_name"):
-                _set_first(el, "url_name", url)
+                set_first(el, "url_name", url)
             if set(el.attrib) <= {"url_name"} and len(el) == 0 and not (el.text or "").strip():
                 # an empty inline block would read as a pointer; Studio marks pure XBlocks this way
                 el.set("xblock-family", "xblock.v1")
@@ -289,7 +282,7 @@ class OlxWriter:
             el.attrib.pop("url_name", None)
             in_file = (facts.get("file_url_name") or {}).get(ident)
             if isinstance(in_file, str):
-                _set_first(el, "url_name", in_file)
+                set_first(el, "url_name", in_file)
         self.put(block_file(str(el.tag), url, drafts), _xml_bytes(el))
         return etree.Element(el.tag, url_name=url)
 
@@ -317,7 +310,7 @@ class OlxWriter:
         name = filename if filename.endswith(".html") else f"{filename}.html"
         self.put(f"{'drafts/' if drafts else ''}html/{url_name_path(name)}", (el.text or "").encode("utf-8"))
         el.text = None
-        _set_first(el, "filename", filename)
+        set_first(el, "filename", filename)
 
     def add_static(self, path: str, media: MediaFile, key: str) -> None:
         known = self.static.get(path)
