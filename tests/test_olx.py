@@ -6,6 +6,7 @@ following Studio's pointer rule), never from the code under test.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tarfile
 from collections import Counter
@@ -142,6 +143,17 @@ def test_every_corpus_reads_with_counts_matching_the_export(archive: Path, tmp_p
         expected = _expected_counts(files)
         assert {k: counts[k] for k in expected} == dict(expected)
         assert _static_paths(result.package) == {p for p in files if p.startswith("static/")}
+
+
+def test_cli_info_counts_the_test_course_like_the_export(cli, tmp_path: Path) -> None:
+    archive = corpus("olx/openedx-test-course.tar.gz")
+    expected = _expected_counts(_unpack(archive, tmp_path / "x"))
+    done = cli("info", "--json", str(archive))
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["format"] == "olx" and info["key"] == "course-v1:TestX+Course+1"
+    assert {k: info["counts"].get(k, 0) for k in expected} == dict(expected)
+    assert info["unpublished"] == 2  # the draft-only unit and its html
 
 
 def test_test_course_drafts_become_draft_versions() -> None:
