@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from lpconvert.model import CompletePackageInput
 from lpconvert.package import Package
 
-T0 = datetime(2025, 3, 14, 15, 9, 26, 535897, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
 T1 = datetime(2025, 4, 1, 8, 0, tzinfo=timezone(timedelta(hours=2)))
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")

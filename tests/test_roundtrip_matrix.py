@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ def test_matrix(first, second, fixture, tmp_path):
 _CODE = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,10}", fullmatch=True)
 _NAME = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,8}\.(png|txt|srt|bin)", fullmatch=True)
 _TIME = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1),
-                     timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)),
+                     timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
                                                 timezone(timedelta(hours=-8))]))
 _TITLE = st.text(max_size=30)
 _ATTRS = st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),

@@ -171,7 +171,7 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
             with os.fdopen(fd, "wb") as out, source.open(name) as src:
                 shutil.copyfileobj(src, out, 1 << 20)
             local = tmp
-        handle = open(local, "rb")
+        handle = open(local, "rb")  # noqa: SIM115 - kept open for the map, closed by the closer
         if os.fstat(handle.fileno()).st_size:
             buf = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         top = msgspec.json.decode(buf, type=dict[str, msgspec.Raw])

@@ -96,7 +96,6 @@ def _field(base: str, rest: list[Any]) -> str:
     return out
 
 
-_RENAMED = {"draft_version": "draft_version", "published_version": "published_version"}
 
 
 def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) -> bool:
@@ -206,9 +205,9 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
     for (eid, num, title, created, has_children, attributes, extra) in conn.execute(
             "SELECT entity_id, version_num, title, created, has_children, attributes, extra "
             "FROM versions ORDER BY entity_id, position, version_num"):
-        entity = by_id.get(eid)
+        owner = by_id.get(eid)
         where = f"versions[entity_id={eid}, version_num={num}]"
-        if entity is None:
+        if owner is None:
             problems.append(warning("stray-file", f"{name}: {where} belongs to no entity; ignored", name, where))
             continue
         version: dict[str, Any] = {"version_num": num, "title": title}
@@ -220,18 +219,18 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         if attrs:
             version["attributes"] = attrs
         version.update(decode(extra, f"{where}.extra", {}) or {})
-        entity["versions"].append(version)
+        owner["versions"].append(version)
         locator.version_nums[index[eid]].append(num)
         versions[(eid, num)] = version
 
     for (eid, num, key) in conn.execute(
             "SELECT entity_id, version_num, child_key FROM children ORDER BY entity_id, version_num, position"):
-        version = versions.get((eid, num))
-        if version is None:
+        parent = versions.get((eid, num))
+        if parent is None:
             where = f"children[entity_id={eid}, version_num={num}]"
             problems.append(warning("stray-file", f"{name}: {where} belongs to no version; ignored", name, where))
             continue
-        version.setdefault("children", []).append(key)
+        parent.setdefault("children", []).append(key)
 
     files: dict[str, Any] = {}
     for (mid, eid, num, path, size) in conn.execute(
@@ -240,13 +239,13 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         if eid is None:
             files[path] = ref
             continue
-        version = versions.get((eid, num))
-        if version is None:
+        holder = versions.get((eid, num))
+        if holder is None:
             where = f"media[id={mid}]"
             problems.append(warning("stray-file", f"{name}: {where} ({path}) belongs to no version; ignored",
                                     name, where))
             continue
-        version.setdefault("media", {})[path] = ref
+        holder.setdefault("media", {})[path] = ref
     if files:
         data["files"] = files
 
@@ -263,12 +262,12 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         collections.append(col)
     for (cid, key) in conn.execute(
             "SELECT collection_id, entity_key FROM collection_members ORDER BY collection_id, position"):
-        col = by_cid.get(cid)
-        if col is None:
+        members = by_cid.get(cid)
+        if members is None:
             where = f"collection_members[collection_id={cid}]"
             problems.append(warning("stray-file", f"{name}: {where} belongs to no collection; ignored", name, where))
             continue
-        col["entities"].append(key)
+        members["entities"].append(key)
     data["collections"] = collections
 
 
