@@ -96,8 +96,6 @@ def _field(base: str, rest: list[Any]) -> str:
     return out
 
 
-
-
 def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) -> bool:
     try:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
