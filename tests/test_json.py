@@ -12,10 +12,10 @@ from lpconvert.model import CompletePackageInput
 from lpconvert.storage.source import source_from_bytes
 
 try:
-    from .conftest import LP_CORPORA
+    from .conftest import FIXTURES, LP_CORPORA
     from .fixture_packages import LATIN1, PNG, build, normalise
 except ImportError:  # tests/ run as a plain directory
-    from conftest import LP_CORPORA  # type: ignore[no-redef]
+    from conftest import FIXTURES, LP_CORPORA  # type: ignore[no-redef]
     from fixture_packages import LATIN1, PNG, build, normalise  # type: ignore[no-redef]
 
 
@@ -118,3 +118,12 @@ def test_cli_reports_bad_json_without_traceback(tmp_path, cli):
     assert proc.returncode != 0
     assert "json-syntax" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_committed_fixture_still_reads_as_the_archive_it_came_from():
+    """fixtures/json/small-library.json was written from fixtures/lp-archive/small-library;
+    a change that stops older documents from reading the same shows up here."""
+    with lpconvert.read(str(FIXTURES / "json" / "small-library.json")) as doc, \
+            lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
+        assert doc.format == "json" and doc.package is not None and archive.package is not None
+        assert normalise(doc.package) == normalise(archive.package)

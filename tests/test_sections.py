@@ -182,3 +182,12 @@ def test_cli_reports_without_traceback(hand, cli):
     proc = cli("validate", str(hand))
     assert proc.returncode != 0
     assert "toml-syntax" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_committed_fixture_still_reads_as_the_archive_it_came_from():
+    """fixtures/sections/small-library was written from fixtures/lp-archive/small-library."""
+    held = get_format("sections").cannot_hold
+    with lpconvert.read(str(FIXTURES / "sections" / "small-library")) as layout, \
+            lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
+        assert layout.format == "sections" and layout.package is not None and archive.package is not None
+        assert normalise(layout.package, held) == normalise(archive.package, held)

@@ -192,3 +192,12 @@ def test_bad_row_value_names_row_and_column(tmp_path):
     found = {(p.code, p.file, p.field) for p in errors}
     assert ("invalid-value", "p.sqlite", "entities[key=unit-b].draft_version") in found
     assert ("json-syntax", "p.sqlite", "versions[entity_id=1, version_num=1].attributes") in found
+
+
+def test_committed_fixture_still_reads_as_the_archive_it_came_from():
+    """fixtures/sqlite/small-library.sqlite was written from fixtures/lp-archive/small-library."""
+    fixtures = ROOT / "fixtures"
+    with lpconvert.read(str(fixtures / "sqlite" / "small-library.sqlite")) as db, \
+            lpconvert.read(str(fixtures / "lp-archive" / "small-library")) as archive:
+        assert db.format == "sqlite" and db.package is not None and archive.package is not None
+        assert normalise(db.package) == normalise(archive.package)
