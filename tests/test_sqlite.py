@@ -201,3 +201,13 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
             lpconvert.read(str(fixtures / "lp-archive" / "small-library")) as archive:
         assert db.format == "sqlite" and db.package is not None and archive.package is not None
         assert normalise(db.package) == normalise(archive.package)
+
+
+def test_reads_from_a_remote_filesystem(tmp_path):
+    """SQLite needs a real file: a database behind fsspec (memory://, s3://) is copied first."""
+    from lpconvert.storage.source import source_from_bytes
+
+    data = _write(build("library"), tmp_path / "p.sqlite").read_bytes()
+    with lpconvert.read(source_from_bytes("remote.sqlite", data)) as back:
+        assert back.format == "sqlite" and back.package is not None
+        assert normalise(back.package) == normalise(build("library"))
