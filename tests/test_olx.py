@@ -515,3 +515,26 @@ def test_a_sections_own_draft_is_reported_as_lost(tmp_path: Path) -> None:
     assert written.ok
     losses = [p.message for p in written.problems if p.code == "loss"]
     assert any("sec" in m and "section" in m for m in losses), losses
+
+
+def test_titles_xml_cannot_carry_are_cleaned_and_reported(tmp_path: Path) -> None:
+    from lpconvert.model import CompletePackageInput
+    from lpconvert.package import Package
+
+    html = {"version_num": 1, "title": "T", "media": {"block.xml": {"text": '<html><![CDATA[<p>x</p>]]></html>'}}}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:Org:Lib", "title": "Lib"},
+        "entities": [
+            {"key": "xblock.v1:html:a", "versions": [html], "draft_version": 1, "published_version": 1},
+            {"key": "u", "container_type": "unit", "draft_version": 1, "published_version": 1,
+             "versions": [{"version_num": 1, "title": "Bell\x07 unit", "children": ["xblock.v1:html:a"],
+                           "attributes": {"bad name": 1}}]},
+        ]})
+    out = tmp_path / "out.tar.gz"
+    written = lpconvert.write(Package(model), str(out), "olx")
+    assert written.ok
+    assert any(p.code == "loss" and "control characters" in p.message and "bad name" in p.message
+               for p in written.problems)
+    with lpconvert.read(str(out)) as back:
+        assert back.package is not None
+        assert back.package.model.entity_map()["u"].current_version.title == "Bell unit"

@@ -29,7 +29,7 @@ from lpconvert.xmlsafe import XmlError, parse_xml
 
 from .losses import course_losses, library_losses
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
-from .xmltools import set_first
+from .xmltools import is_xml_name, set_first, xml_text
 
 LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
@@ -46,20 +46,17 @@ def course_key_parts(key: str) -> tuple[str, str, str]:
     """(org, course, run) for course.xml: from a course key, else from a library key, run "1"."""
     m = _COURSE_KEY.match(key)
     if m:
-        return m.group(1), m.group(2), m.group(3)
+        return _slug(m.group(1)), _slug(m.group(2)), _slug(m.group(3))
     m = _LIBRARY_V1_KEY.match(key) or _LIBRARY_V2_KEY.match(key)
     if m:
-        return m.group(1), m.group(2), "1"
+        return _slug(m.group(1)), _slug(m.group(2)), "1"
     return "lpconvert", _slug(key), "1"
 
 
 def library_key_parts(key: str) -> tuple[str, str]:
-    m = _LIBRARY_V1_KEY.match(key) or _LIBRARY_V2_KEY.match(key)
+    m = _LIBRARY_V1_KEY.match(key) or _LIBRARY_V2_KEY.match(key) or _COURSE_KEY.match(key)
     if m:
-        return m.group(1), m.group(2)
-    m = _COURSE_KEY.match(key)
-    if m:
-        return m.group(1), m.group(2)
+        return _slug(m.group(1)), _slug(m.group(2))
     return "lpconvert", _slug(key)
 
 
@@ -111,6 +108,7 @@ class OlxWriter:
         self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
+        self.unwritable: list[str] = []
 
     # -- output -----------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
@@ -126,6 +124,27 @@ class OlxWriter:
         size = media.size if isinstance(media, ResourceMedia) else None
         with self.package.open_media(media) as stream:
             self.sink.write_stream(f"{self.top}/{path}", stream, size)
+
+    def clean(self, text: str, owner: str) -> str:
+        """`text` without characters XML cannot carry; their removal is reported once."""
+        cleaned, changed = xml_text(text)
+        if changed:
+            self.unwritable.append(f"{owner}: control characters in {text!r}")
+        return cleaned
+
+    def set_attributes(self, el: etree._Element, pairs: list[tuple[str, str]], owner: str) -> None:
+        """Attributes as XML allows them: an impossible name is dropped, impossible characters removed."""
+        for name, value in pairs:
+            if not is_xml_name(name):
+                self.unwritable.append(f"{owner}: attribute {name!r} (not an XML name)")
+                continue
+            el.set(name, self.clean(value, owner))
+
+    def report_unwritable(self) -> None:
+        if self.unwritable:
+            self.problems.append(warning(
+                "loss", f"XML cannot carry {len(self.unwritable)} value(s): "
+                f"{'; '.join(self.unwritable[:3])}{' ...' if len(self.unwritable) > 3 else ''}; dropped"))
 
     # -- versions ---------------------------------------------------------------------
     @staticmethod
@@ -161,7 +180,7 @@ class OlxWriter:
         if facts.get("wrapper"):
             return [el for child in version.children or [] for el in self.child(ent, child, drafts, indent)]
         tag = facts.get("tag") or LEVEL_TAG[level]
-        url = facts.get("url_name") or key
+        url = self.clean(facts.get("url_name") or key, key)
         attrs = {k: encode_value(v) for k, v in version.attributes.items() if k != OLX_FACTS}
         if version.title or "display_name" in attrs:
             attrs.setdefault("display_name", version.title)
@@ -171,11 +190,10 @@ class OlxWriter:
         el = etree.Element(tag)
         if inline and not facts.get("generated_url_name"):
             el.set("url_name", url)
-        for name in sorted(attrs):
-            el.set(name, attrs[name])
-        if drafts and level == "unit":
-            el.attrib.pop("index_in_children_list", None)
-            el.set("index_in_children_list", attrs["index_in_children_list"])
+        index = attrs.pop("index_in_children_list", None) if drafts and level == "unit" else None
+        self.set_attributes(el, sorted(attrs.items()), key)
+        if index is not None:
+            el.set("index_in_children_list", index)
         children: list[etree._Element] = []
         for child in version.children or []:
             children += self.child(ent, child, drafts, indent + "  " if inline else "")
@@ -259,7 +277,7 @@ class OlxWriter:
             if path.startswith("static/"):
                 self.add_static(path, media, key)
         facts = _facts(version.attributes)
-        code = key.split(":", 2)[2] if key.count(":") >= 2 else key
+        code = self.clean(key.split(":", 2)[2] if key.count(":") >= 2 else key, key)
         return [self.block(root, code, True, facts, drafts)]
 
     def block(self, el: etree._Element, url: str, is_root: bool, facts: dict[str, Any],
@@ -338,8 +356,7 @@ class OlxWriter:
         if inline:
             for name, value in (("url_name", run), ("org", org), ("course", course)):
                 el.set(name, value)
-        for name in sorted(attrs):
-            el.set(name, attrs[name])
+        self.set_attributes(el, sorted(attrs.items()), "the course")
         children: list[etree._Element] = []
         for key in sections:
             children += self.container(key, False, "  ")
@@ -364,16 +381,14 @@ class OlxWriter:
             facts = _facts(root.attributes)
             keys = list(root.children)
             el = etree.Element("library")
-            for name, value in attrs.items():
-                el.set(name, value)
+            self.set_attributes(el, list(attrs.items()), "the library")
         else:
             facts = {}
             keys = [e.key for e in self.model.entities if e.container_type is None]
             el = etree.Element("library", url_name="library")
             el.set("xblock-family", "xblock.v1")
-            el.set("display_name", self.model.learning_package.title)
-            el.set("org", org)
-            el.set("library", lib)
+            self.set_attributes(el, [("display_name", self.model.learning_package.title), ("org", org),
+                                     ("library", lib)], "the library")
         children: list[etree._Element] = []
         for key in keys:
             children += self.component(key, False)
@@ -447,4 +462,5 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     else:
         writer.write_course()
     writer.write_files()
+    writer.report_unwritable()
     return writer.problems

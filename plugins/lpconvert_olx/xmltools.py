@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 
@@ -42,3 +44,18 @@ def set_first(el: etree._Element, name: str, value: str) -> None:
 def cdata_safe(text: str) -> bool:
     """CDATA cannot hold ']]>' and loses a carriage return; such content is escaped text instead."""
     return "]]>" not in text and "\r" not in text
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def xml_text(value: str) -> tuple[str, bool]:
+    """`value` without the characters XML 1.0 cannot carry at all, and whether any were removed."""
+    cleaned = _NOT_XML.sub("", value)
+    return cleaned, cleaned != value
+
+
+def is_xml_name(name: str) -> bool:
+    """Whether `name` can be an (un-prefixed) XML attribute name."""
+    return bool(_XML_NAME.match(name))
