@@ -75,3 +75,26 @@ def outside_units(model: CompletePackageInput, in_units: set[str], containers: t
                            f"component(s) outside every unit ({_examples(loose_drafts)}) is dropped and the "
                            "published version written"))
     return out
+
+
+def metadata_losses(model: CompletePackageInput) -> list[Problem]:
+    """What OLX has no place for at all: who made the package and when, and a v2 library's description."""
+    dropped = []
+    if model.meta is not None and any(v is not None for k, v in model.meta.model_dump().items()
+                                      if k != "format_version"):
+        dropped.append("meta (created_by, created_at, origin_server ...)")
+    lp = model.learning_package
+    if lp.description:
+        dropped.append("the package description")
+    if lp.created or lp.updated:
+        dropped.append("the package's created/updated times")
+    created = sum(1 for e in model.entities if e.created) + sum(
+        1 for e in model.entities for v in e.versions if v.created)
+    if created:
+        dropped.append(f"{created} entity/version created time(s)")
+    fixed = [e.key for e in model.entities if not e.can_stand_alone]
+    if fixed:
+        dropped.append(f"can_stand_alone=false of {len(fixed)} entit(ies) ({_examples(fixed)})")
+    if not dropped:
+        return []
+    return [warning("loss", "OLX has no place for " + "; ".join(dropped) + "; dropped")]

@@ -27,7 +27,7 @@ from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import TreeSink
 from lpconvert.xmlsafe import XmlError, parse_xml
 
-from .losses import course_losses, library_losses
+from .losses import course_losses, library_losses, metadata_losses
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
 from .xmltools import is_xml_name, set_first, xml_text
 
@@ -463,4 +463,5 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
         writer.write_course()
     writer.write_files()
     writer.report_unwritable()
+    writer.problems += metadata_losses(package.model)
     return writer.problems
