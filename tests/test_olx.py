@@ -539,3 +539,27 @@ def test_titles_xml_cannot_carry_are_cleaned_and_reported(tmp_path: Path) -> Non
     with lpconvert.read(str(out)) as back:
         assert back.package is not None
         assert back.package.model.entity_map()["u"].current_version.title == "Bell unit"
+
+
+def test_titles_edited_in_the_hub_reach_the_olx(tmp_path: Path) -> None:
+    """Another format may edit titles: the course title follows; a block's title that is not its display_name is reported."""
+    from lpconvert.package import Package
+
+    with lpconvert.read(str(TINY)) as result:
+        assert result.package is not None
+        model = result.package.model
+        lp = model.learning_package.model_copy(update={"title": "Renamed course"})
+        entities = []
+        for ent in model.entities:
+            if ent.key == "xblock.v1:problem:q1":
+                versions = [v.model_copy(update={"title": "Renamed question"}) for v in ent.versions]
+                ent = ent.model_copy(update={"versions": versions})
+            entities.append(ent)
+        edited = Package(model.model_copy(update={"learning_package": lp, "entities": entities}),
+                         result.package.resources)
+        out = tmp_path / "out"
+        written = lpconvert.write(edited, str(out), "olx")
+    assert written.ok
+    course = etree.parse(str(out / "course" / "course" / "2026.xml")).getroot()
+    assert course.get("display_name") == "Renamed course"
+    assert any(p.code == "loss" and "xblock.v1:problem:q1" in p.message for p in written.problems)

@@ -109,6 +109,7 @@ class OlxWriter:
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
         self.unwritable: list[str] = []
+        self.titles_lost: list[str] = []
 
     # -- output -----------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
@@ -139,6 +140,14 @@ class OlxWriter:
                 self.unwritable.append(f"{owner}: attribute {name!r} (not an XML name)")
                 continue
             el.set(name, self.clean(value, owner))
+
+    def report_titles(self) -> None:
+        """In OLX a block's title is its display_name; a hub title that says otherwise cannot be kept."""
+        lost = sorted(set(self.titles_lost))
+        if lost:
+            self.problems.append(warning(
+                "loss", f"OLX takes a block's title from its display_name; the different title of {len(lost)} "
+                f"component(s) ({', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''}) is dropped"))
 
     def report_unwritable(self) -> None:
         if self.unwritable:
@@ -276,6 +285,8 @@ class OlxWriter:
         for path, media in version.media.items():
             if path.startswith("static/"):
                 self.add_static(path, media, key)
+        if version.title != root.get("display_name", ""):
+            self.titles_lost.append(key)
         facts = _facts(version.attributes)
         code = self.clean(key.split(":", 2)[2] if key.count(":") >= 2 else key, key)
         return [self.block(root, code, True, facts, drafts)]
@@ -340,11 +351,18 @@ class OlxWriter:
                                          path))
 
     # -- whole packages ---------------------------------------------------------------
+    def root_attributes(self, attributes: dict[str, Any]) -> dict[str, str]:
+        """The root's settings; its display_name is the package title (which another format may have edited)."""
+        attrs = {k: encode_value(v) for k, v in attributes.items() if k != OLX_FACTS}
+        if "display_name" in attrs:
+            attrs["display_name"] = self.model.learning_package.title
+        return attrs
+
     def write_course(self) -> None:
         root = self.model.root
         org, course, run = self.course_parts
         if root is not None and root.kind == "course":
-            attrs = {k: encode_value(v) for k, v in root.attributes.items() if k != OLX_FACTS}
+            attrs = self.root_attributes(root.attributes)
             facts = _facts(root.attributes)
             sections = list(root.children)
         else:
@@ -377,7 +395,7 @@ class OlxWriter:
         root = self.model.root
         org, lib = library_key_parts(self.model.learning_package.key)
         if root is not None and root.kind == "library":
-            attrs = {k: encode_value(v) for k, v in root.attributes.items() if k != OLX_FACTS}
+            attrs = self.root_attributes(root.attributes)
             facts = _facts(root.attributes)
             keys = list(root.children)
             el = etree.Element("library")
@@ -463,5 +481,6 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
         writer.write_course()
     writer.write_files()
     writer.report_unwritable()
+    writer.report_titles()
     writer.problems += metadata_losses(package.model)
     return writer.problems
