@@ -191,3 +191,18 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
             lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
         assert layout.format == "sections" and layout.package is not None and archive.package is not None
         assert normalise(layout.package, held) == normalise(archive.package, held)
+
+
+def test_text_with_newlines_and_control_characters_survives(tmp_path):
+    """Found by hypothesis: a value ending in a newline once came out as invalid TOML."""
+    from lpconvert.model import CompletePackageInput
+    from lpconvert.package import Package
+
+    data = build("library").model.model_dump()
+    data["learning_package"]["description"] = "\n"
+    data["entities"][0]["versions"][-1]["title"] = "tab\there\nquote\" back\\slash \x7f\x00 end\n"
+    package = Package(CompletePackageInput.model_validate(data))
+    with lpconvert.read(str(_write(package, tmp_path / "layout"))) as back:
+        assert back.package is not None, [p.render() for p in back.problems]
+        held = get_format("sections").cannot_hold
+        assert normalise(back.package, held) == normalise(package, held)

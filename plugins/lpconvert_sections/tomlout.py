@@ -19,11 +19,11 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
-_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]*')
 
 
 def string(text: str) -> str:
-    if _PLAIN.match(text):
+    if _PLAIN.fullmatch(text):
         return '"' + text + '"'
     out = []
     for ch in text:
