@@ -201,6 +201,9 @@ def _check_media(r: _Reporter, ent: Entity, num: int, media: dict, vloc: Loc) ->
     if block_type and tag != block_type:
         _add_file_problem(r, "block-type-mismatch", f"{ent.key} v{num}: block.xml's root is <{tag}>, "
                           f"but the component's type is {block_type!r}", media_file, root.sourceline)
+    statics = [path for path in media if path.startswith("static/")]
+    if not statics and b"static" not in data:
+        return  # the common case, kept cheap: nothing to resolve, nothing to be referenced
     text = html.unescape(data.decode("utf-8", "replace"))
     have = r.package_files
     for ref in sorted(set(STATIC_REF.findall(text))):
@@ -209,13 +212,13 @@ def _check_media(r: _Reporter, ent: Entity, num: int, media: dict, vloc: Loc) ->
             _add_file_problem(r, "missing-static", f"{ent.key} v{num}: block.xml refers to /static/{name}, "
                               "which neither this version nor the package has", media_file,
                               _line_of(data, f"/static/{ref}"), Severity.WARNING)
-    for path in media:
-        if path.startswith("static/"):
-            name = path[len("static/"):]
-            base = name.rsplit("/", 1)[-1]
-            if name not in text and base not in text and unquote(name) not in unquote(text):
-                _add_file_problem(r, "unreferenced-media", f"{ent.key} v{num}: {path} is never mentioned "
-                                  "in block.xml", media_file, None, Severity.WARNING)
+    unquoted = unquote(text) if statics else ""
+    for path in statics:
+        name = path[len("static/"):]
+        base = name.rsplit("/", 1)[-1]
+        if name not in text and base not in text and unquote(name) not in unquoted:
+            _add_file_problem(r, "unreferenced-media", f"{ent.key} v{num}: {path} is never mentioned "
+                              "in block.xml", media_file, None, Severity.WARNING)
 
 
 def _add_file_problem(r: _Reporter, code: str, message: str, file: str | None, line: int | None,
@@ -247,11 +250,21 @@ def _media_bytes(raw: RawPackage, media: object, max_bytes: int) -> bytes | None
     elif isinstance(media, ResourceMedia):
         if raw.resources is None:
             return None
-        if media.size is not None and media.size > max_bytes:
-            raise _TooLarge(media.size)
+        size = media.size
+        if size is None:
+            try:
+                size = raw.resources.size(media.resource)
+            except Exception:  # noqa: BLE001 - a size is only a shortcut
+                size = None
+        if size is not None and size > max_bytes:
+            raise _TooLarge(size)
         try:
-            with raw.resources.open(media.resource) as f:
-                data = f.read(max_bytes + 1)
+            read_bytes = getattr(raw.resources, "read_bytes", None)
+            if read_bytes is not None:  # a Source: one read, no stream wrappers (the hot path)
+                data = read_bytes(media.resource, max_bytes)
+            else:
+                with raw.resources.open(media.resource) as f:
+                    data = f.read(max_bytes + 1)
         except Exception:  # noqa: BLE001 - reported by the reader that made the reference
             return None
     elif isinstance(media, BinaryMedia):

@@ -95,7 +95,8 @@ def parse_xml(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise XmlError("xml-forbidden", "document type declarations (DTDs) and entities are not accepted", 1)
-    _check_depth(root, max_depth)
+    if max_depth < DEFAULT_MAX_DEPTH:  # deeper than that, libxml2 has already refused it
+        _check_depth(root, max_depth)
     return root
 
 

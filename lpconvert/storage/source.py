@@ -76,6 +76,14 @@ def _is_junk(name: str) -> bool:
     return name in JUNK_NAMES or name.startswith("._")
 
 
+_JUNK_HINTS = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".git", "._")
+
+
+def _may_be_junk(path: str) -> bool:
+    """A cheap pre-test so that 100K ordinary paths are not split into parts."""
+    return any(hint in path for hint in _JUNK_HINTS)
+
+
 def _is_beside_junk(name: str) -> bool:
     """Files that may sit beside a wrapper folder without making the root ambiguous."""
     return _is_junk(name) or name.lower().startswith("readme")
@@ -87,8 +95,7 @@ def check_member_name(name: str) -> str | None:
         return "contains a NUL character"
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return "is an absolute path"
-    parts = name.replace("\\", "/").split("/")
-    if ".." in parts:
+    if ".." in name and ".." in name.replace("\\", "/").split("/"):  # the split only when it may matter
         return "contains '..'"
     return None
 
@@ -354,7 +361,7 @@ class Source:
         self._backend = backend
         listing = {
             _clean(p): s for p, s in backend.listing().items()
-            if not any(_is_junk(part) for part in p.split("/"))
+            if not (_may_be_junk(p) and any(_is_junk(part) for part in p.split("/")))
         }
         self.root, self.ambiguous = _find_root(listing)
         cut = len(self.root)

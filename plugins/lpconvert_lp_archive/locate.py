@@ -99,6 +99,10 @@ class TomlLocator:
 
     def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
         field = hub_to_toml(loc)
+        return field, self.line_of(file, field)
+
+    def line_of(self, file: str, field: str) -> int | None:
+        """The line of a TOML field path in `file`, or of the nearest enclosing table."""
         if file not in self._cache:
             try:
                 self._cache[file] = toml_field_lines(self.source.read_text(file))
@@ -108,8 +112,9 @@ class TomlLocator:
         probe = field
         while probe:
             if probe in lines:
-                return field, lines[probe]
-            probe = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
-            if probe == field:
+                return lines[probe]
+            shorter = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
+            if shorter == probe:
                 break
-        return field, None
+            probe = shorter
+        return None

@@ -252,4 +252,15 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
         others.extend(paths)
     for path in sorted(others):
         raw.problems.append(warning("stray-file", f"{path} is not part of any entity or collection; ignored", path))
+    raw.problems = [_with_line(p, locator) for p in raw.problems]
     return raw
+
+
+def _with_line(problem: Problem, locator: TomlLocator) -> Problem:
+    """Give a reader problem that names a TOML field (a typo'd table, a stray value) its line."""
+    if problem.line is not None or not problem.field or not (problem.file or "").endswith(".toml"):
+        return problem
+    line = locator.line_of(problem.file or "", problem.field)
+    if line is None:
+        return problem
+    return Problem(problem.severity, problem.code, problem.message, problem.file, problem.field, line)
