@@ -261,3 +261,23 @@ def test_upstream_restores_the_bundled_fixture(tmp_path: Path, oracle) -> None:
     assert summary["entities"]["first-steps"]["versions"]["2"]["children"] == [
         "xblock.v1:html:intro", "xblock.v1:problem:quiz1"]
     assert summary["collections"]["starter-kit"]["entities"] == ["xblock.v1:html:intro", "xblock.v1:video:welcome"]
+
+
+def test_nulls_inside_unknown_fields_are_omitted_with_a_warning(tmp_path: Path) -> None:
+    """TOML has no null: a nested null cannot be written, so it is dropped and reported."""
+    block = {"block.xml": {"text": "<html/>"}}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:x:y", "title": "T", "tool": {"a": None, "b": [1, None, 2], "c": "x"}},
+        "entities": [{"key": "xblock.v1:html:a", "draft_version": 1, "weird": {"n": None},
+                      "versions": [{"version_num": 1, "title": "v", "media": block}]}],
+        "custom": {"ratio": float("inf"), "nothing": None},
+    })
+    out = tmp_path / "o.zip"
+    result = lpconvert.write(Package(model), str(out))
+    assert result.ok, result.problems
+    loss = [p for p in result.problems if p.code == "loss" and "null" in p.message]
+    assert len(loss) == 1 and "4 null" in loss[0].message
+    back = _model(out)
+    assert back.learning_package.model_extra == {"tool": {"b": [1, 2], "c": "x"}}
+    assert back.entities[0].model_extra == {"weird": {}}
+    assert back.model_extra == {"custom": {"ratio": float("inf")}}

@@ -13,6 +13,7 @@ the writer does. Values of unknown fields (rare, any shape) do go through tomlki
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -57,19 +58,34 @@ def toml_datetime(value: datetime) -> str:
 
 
 def toml_value(value: Any) -> str:
+    """Any JSON-like value as TOML. TOML has no null: None inside a list or table is omitted
+    (`count_nulls` lets the writer say so)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return toml_str(value)
     if isinstance(value, datetime):
         return toml_datetime(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, int | float):
         return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    import tomlkit
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value if v is not None) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(str(k))} = {toml_value(v)}" for k, v in value.items() if v is not None) + "}"
+    return toml_str(str(value))
 
-    return tomlkit.item(value).as_string()  # type: ignore[no-any-return]
+
+def count_nulls(value: Any) -> int:
+    """How many None values `toml_value` would omit from this value."""
+    if value is None:
+        return 1
+    if isinstance(value, dict):
+        return sum(count_nulls(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return sum(count_nulls(v) for v in value)
+    return 0
 
 
 def _extras(lines: list[str], model: Any, skip: tuple[str, ...] = ()) -> None:
@@ -111,11 +127,10 @@ def package_toml(model: CompletePackageInput, fallback_time: datetime) -> str:
     ]
     _extras(lines, lp)
     text = "\n".join(lines) + "\n"
-    top = {k: v for k, v in (model.model_extra or {}).items() if isinstance(v, dict)}
-    if top:
-        import tomlkit
-
-        text += "\n" + tomlkit.dumps(top)
+    for name, table in (model.model_extra or {}).items():
+        if isinstance(table, dict):
+            text += f"\n[{_key(name)}]\n" + "".join(
+                f"{_key(str(k))} = {toml_value(v)}\n" for k, v in table.items() if v is not None)
     return text
 
 
@@ -171,6 +186,21 @@ def collection_toml(collection: Collection, fallback_time: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _nested_nulls(model: CompletePackageInput) -> int:
+    """Nulls below the top of unknown fields: TOML cannot write them (a top-level null is
+    simply an absent key)."""
+    parts: list[Any] = [model, model.meta, model.learning_package, *model.collections]
+    for entity in model.entities:
+        parts.append(entity)
+        parts.extend(entity.versions)
+    total = 0
+    for part in parts:
+        for value in ((part.model_extra or {}).values() if part is not None else ()):
+            if value is not None:
+                total += count_nulls(value)
+    return total
+
+
 def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[Problem]:
     """Write the package; returns warnings about anything this writer itself could not keep."""
     if not isinstance(sink, TreeSink):
@@ -186,6 +216,10 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
     if extra_tops:
         problems.append(warning("loss", f"lp-archive cannot hold top-level values {', '.join(extra_tops)} "
                                 "outside a table; dropped", "package.toml"))
+    nulls = _nested_nulls(model)
+    if nulls:
+        problems.append(warning("loss", f"lp-archive (TOML) has no null: {nulls} null value(s) inside unknown "
+                                "fields are omitted", field="unknown-fields"))
     progress = options.progress
     if progress:
         progress.start(len(model.entities), "writing archive")
