@@ -278,7 +278,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"versions:    {info.versions} ({info.draft_ahead} with a draft ahead of published, "
           f"{info.unpublished} never published)")
     print(f"collections: {info.collections}")
-    print(f"media:       {info.media_files} files, {_human(info.media_bytes)}")
+    print(f"media:       {info.media_files} files, {_human(info.media_bytes)} ({info.static_files} distinct static files)")
     if result.problems and not args.quiet:
         sys.stderr.write(f"{_summary(result.problems)} (run `lpconvert validate` for details)\n")
     return EXIT_OK

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .model import ResourceMedia
 from .package import Package
 from .problems import Problem
 
@@ -64,6 +65,8 @@ class PackageInfo(_Strict):
     collections: int
     media_files: int
     media_bytes: int
+    static_files: int
+    """Distinct files under static/ (a course's static/ folder, a component's static/ media)."""
 
     @classmethod
     def build(cls, package: Package, fmt: str) -> PackageInfo:
@@ -71,12 +74,18 @@ class PackageInfo(_Strict):
         counts = Counter(e.kind for e in model.entities)
         media_files = 0
         media_bytes = 0
-        for _, _, _, media in package.iter_media():
+        static: set[str] = set()
+        for entity, _, path, media in package.iter_media():
             media_files += 1
             media_bytes += package.media_size(media)
-        for media in model.files.values():
+            if path.startswith("static/"):
+                # the same course file shared by several blocks is one file
+                static.add(media.resource if isinstance(media, ResourceMedia) else f"{entity.key}/{path}")
+        for path, media in model.files.items():
             media_files += 1
             media_bytes += package.media_size(media)
+            if path.startswith("static/"):
+                static.add(media.resource if isinstance(media, ResourceMedia) else path)
         return cls(
             source=package.source or "", format=fmt, title=model.learning_package.title,
             key=model.learning_package.key, entities=len(model.entities), counts=dict(sorted(counts.items())),
@@ -85,4 +94,5 @@ class PackageInfo(_Strict):
                             and e.draft_version not in (None, e.published_version)),
             unpublished=sum(1 for e in model.entities if e.published_version is None),
             collections=len(model.collections), media_files=media_files, media_bytes=media_bytes,
+            static_files=len(static),
         )

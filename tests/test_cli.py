@@ -151,3 +151,15 @@ def test_warnings_are_printed_on_conversion_too(tmp_path: Path) -> None:
     assert "unknown-field" in proc.stderr and "did you mean 'title'" in proc.stderr
     strict = run_cli(str(src), str(tmp_path / "strict.zip"), "--strict")
     assert strict.returncode == 1 and not (tmp_path / "strict.zip").exists()
+
+
+def test_info_counts_a_course_exports_static_files() -> None:
+    import tarfile
+
+    export = corpus("olx/openedx-demo-course.tar.gz")
+    with tarfile.open(export) as tar:
+        expected = sum(1 for m in tar.getmembers() if m.isfile() and "/static/" in f"/{m.name.lstrip('./')}"
+                       and m.name.lstrip("./").split("/")[1] == "static")
+    proc = run_cli("info", str(export), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["static_files"] == expected
