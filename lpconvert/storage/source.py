@@ -534,7 +534,9 @@ def open_source(location: str, limits: Limits | None = None) -> Source:
     if size == 0:
         raise SourceError("empty-source", f"{location} is an empty file", location)
     try:
-        fileobj = fs.open(path, "rb")
+        # A local archive is read through the built-in file object: zipfile seeks and reads
+        # once per member, and fsspec's wrapper adds a layer to each of those calls.
+        fileobj = open(path, "rb") if "file" in _protocols(fs) else fs.open(path, "rb")
     except Exception as exc:  # noqa: BLE001 - permissions, remote errors
         raise SourceError("source-unreadable", f"cannot open {location}: {exc}", location) from exc
     try:
