@@ -129,7 +129,7 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
     memory://..., github://...) or an open `Source`. The format is found by probing unless
     given. With `strict`, warnings count as errors.
     """
-    from .validation import validate_raw
+    from .validation import paused_gc, validate_raw
 
     label = source.label if isinstance(source, Source) else str(source)
     if isinstance(source, Source):
@@ -155,8 +155,9 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
                                                file=label)], None, label)
             spec = found
         reader = spec.load_reader()
-        raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=dict(options or {})))
-        model, problems = validate_raw(raw, strict=strict)
+        with paused_gc():
+            raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=dict(options or {})))
+            model, problems = validate_raw(raw, strict=strict)
     except LpconvertError:
         src.close()
         raise

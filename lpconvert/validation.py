@@ -16,6 +16,9 @@ Unknown fields are kept in the model and reported as warnings with the nearest k
 from __future__ import annotations
 
 import difflib
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -195,10 +198,29 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
     return model, problems
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a package is read and validated.
+
+    Why: reading builds hundreds of thousands of small, long-lived objects (parsed TOML,
+    raw dicts, pydantic models) and every burst of allocations triggers a collection that
+    walks all of them again. On a 10,000-component archive that was a quarter of the time
+    of `validate`. Reading creates no reference cycles worth collecting early, and the
+    collector is back (and free to run) as soon as the block exits, even when it raises.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def revalidate(model: CompletePackageInput) -> list[Problem]:
     """Consistency problems of an already-built model (after a merge or a paste)."""
     raw = RawPackage(data=model.model_dump(mode="python"))
     return validate_raw(raw)[1]
 
 
-__all__ = ["validate_raw", "revalidate"]
+__all__ = ["validate_raw", "revalidate", "paused_gc"]
