@@ -21,7 +21,7 @@ from __future__ import annotations
 import binascii
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from urllib.parse import unquote
 
 from .model import CONTAINER_TYPES, BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
@@ -292,7 +292,7 @@ def _check_cycles(r: _Reporter, by_key: dict[str, tuple[Entity, int]]) -> None:
     for start in sorted(graph):
         if state.get(start):
             continue
-        stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(graph[start])))]
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(graph[start])))]
         path = [start]
         state[start] = 1
         while stack:

@@ -47,7 +47,7 @@ class Limits:
                     value = parse(os.environ[var])
                 except ValueError:
                     raise ValueError(f"{var}={os.environ[var]!r} is not a valid limit") from None
-                limits = replace(limits, **{name: value})
+                limits = replace(limits, **{name: value})  # type: ignore[arg-type]
         return limits
 
 

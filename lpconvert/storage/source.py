@@ -323,7 +323,7 @@ def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size:
                         left -= len(chunk)
             except SourceError:
                 raise
-            except (tarfile.TarError, *READ_ERRORS) as exc:
+            except (tarfile.TarError, *READ_ERRORS) as exc:  # type: ignore[misc]
                 raise SourceError("archive-corrupt", f"{label} is truncated or corrupt ({exc})", label) from exc
         return _FsspecTree(fsspec.filesystem("file"), tmp, cleanup=tmp)
     except BaseException:

@@ -187,6 +187,10 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
         message = _BYTE.sub("", str(exc)).strip().rstrip(".")
         raw.problems.append(error("json-syntax", f"{name} is not valid JSON{where}: {message}", name, line=line))
         return raw
+    except UnicodeDecodeError as exc:  # msgspec raises this, not DecodeError, for some bad bytes
+        close()
+        raw.problems.append(error("not-utf8", f"{name} is not UTF-8 text (byte {exc.start})", name))
+        return raw
     except SourceError as exc:
         close()
         raw.problems.append(exc.problem())
@@ -238,6 +242,10 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
     except msgspec.DecodeError as exc:  # e.g. a string that is not UTF-8
         close()
         raw.problems.append(error("json-syntax", f"{name} is not valid JSON: {exc}", name))
+        return raw
+    except UnicodeDecodeError as exc:
+        close()
+        raw.problems.append(error("not-utf8", f"{name} is not UTF-8 text (byte {exc.start})", name))
         return raw
     _release(buf)
     del top

@@ -65,18 +65,18 @@ def hub_to_toml(loc: Loc) -> str:
         kind = parts[0]
         rest = parts[2:]
         if kind == "collections":
-            return _join(["collection"] + rest)
+            return _join(["collection", *rest])
         if not rest:
             return "entity"
         if rest[0] == "versions" and len(rest) >= 2:
             tail = rest[2:]
             base = f"version[{rest[1]}]"
             if tail and tail[0] == "children":
-                return _join([base + ".container.children"] + tail[1:])
-            return _join([base] + tail)
+                return _join([base + ".container.children", *tail[1:]])
+            return _join([base, *tail])
         if isinstance(rest[0], str) and rest[0] in _ENTITY_FIELDS:
             return _ENTITY_FIELDS[rest[0]]
-        return _join(["entity"] + rest)
+        return _join(["entity", *rest])
     return _join(parts)
 
 
