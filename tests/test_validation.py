@@ -85,3 +85,24 @@ def test_usage_errors_exit_2(cli, args: tuple[str, ...]) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("lpconvert:") or "usage" in result.stderr
+
+
+def test_reading_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    """Reading pauses the cyclic collector for speed; a caller's setting survives, errors included."""
+    import gc
+
+    import lpconvert
+
+    broken = _zip(tmp_path, {"package.toml": ("format_version = 1", "format_version = ")})
+    assert gc.isenabled()
+    for source in (str(SMALL), str(broken)):
+        with lpconvert.read(source):
+            pass
+        assert gc.isenabled()
+    gc.disable()
+    try:
+        with lpconvert.read(str(SMALL)):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
