@@ -110,6 +110,7 @@ class OlxWriter:
         self.course_parts = course_key_parts(self.model.learning_package.key)
         self.unwritable: list[str] = []
         self.titles_lost: list[str] = []
+        self.media_lost: list[str] = []
 
     # -- output -----------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
@@ -148,6 +149,14 @@ class OlxWriter:
             self.problems.append(warning(
                 "loss", f"OLX takes a block's title from its display_name; the different title of {len(lost)} "
                 f"component(s) ({', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''}) is dropped"))
+
+    def report_media(self) -> None:
+        """A component file outside static/ has no place in an OLX export (course files live in static/)."""
+        lost = sorted(set(self.media_lost))
+        if lost:
+            self.problems.append(warning(
+                "loss", f"OLX keeps a block's files in static/ only; {len(lost)} other file(s) "
+                f"({', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''}) are dropped"))
 
     def report_unwritable(self) -> None:
         if self.unwritable:
@@ -285,6 +294,8 @@ class OlxWriter:
         for path, media in version.media.items():
             if path.startswith("static/"):
                 self.add_static(path, media, key)
+            elif path != "block.xml":
+                self.media_lost.append(f"{key}: {path}")
         if version.title != root.get("display_name", ""):
             self.titles_lost.append(key)
         facts = _facts(version.attributes)
@@ -482,5 +493,6 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     writer.write_files()
     writer.report_unwritable()
     writer.report_titles()
+    writer.report_media()
     writer.problems += metadata_losses(package.model)
     return writer.problems
