@@ -90,10 +90,16 @@ class _DirSink(TreeSink):
     def __init__(self, target: str, timestamp: datetime) -> None:
         super().__init__(target, timestamp)
         os.makedirs(target, exist_ok=True)
+        self._made: set[str] = {target}
+        """Folders known to exist: a package of 10,000 components has tens of thousands of files
+        in a few folders each, and asking the filesystem again for every file is a system call each."""
 
     def _full(self, path: str) -> str:
         full = os.path.join(self.target, *self.check_path(path).split("/"))
-        os.makedirs(os.path.dirname(full), exist_ok=True)
+        parent = os.path.dirname(full)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
         return full
 
     def _stamp(self, full: str, mtime: datetime | None) -> None:
@@ -116,7 +122,10 @@ class _DirSink(TreeSink):
         self._stamp(full, mtime)
 
     def mkdir(self, path: str, mtime: datetime | None = None) -> None:
-        os.makedirs(os.path.join(self.target, *self.check_path(path.rstrip("/")).split("/")), exist_ok=True)
+        full = os.path.join(self.target, *self.check_path(path.rstrip("/")).split("/"))
+        if full not in self._made:
+            os.makedirs(full, exist_ok=True)
+            self._made.add(full)
 
 
 def _zip_time(ts: datetime) -> tuple[int, int, int, int, int, int]:
