@@ -32,13 +32,13 @@ import hashlib
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 KINDS = ("html", "problem", "video", "html", "problem", "discussion", "html", "video", "problem", "html")
 """Component types by position: 40% html, 30% problem, 20% video, 10% discussion."""
 
-EPOCH = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _png(i: int, size: int) -> bytes:
