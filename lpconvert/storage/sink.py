@@ -291,6 +291,9 @@ class _TarSink(TreeSink):
         return info
 
     def _parents(self, path: str, mtime: datetime | None) -> None:
+        cut = path.rfind("/")
+        if cut < 0 or path[:cut] in self.dirs:
+            return  # a folder is only ever added after all of its own parents
         parts = path.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             d = "/".join(parts[:i])
