@@ -170,12 +170,17 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
             raw.closer()
         return ReadResult(None, problems, spec.name, label)
 
+    # Keep only what the package needs from the raw data: its closer and its resolver. The raw
+    # dicts themselves can go as soon as the model is built (a fifth of peak memory at 100K).
+    raw_closer = raw.closer
+    resources = raw.resources if raw.resources is not None else src
+    del raw
+
     def close_all() -> None:
-        if raw.closer:
-            raw.closer()
+        if raw_closer:
+            raw_closer()
         src.close()
 
-    resources = raw.resources if raw.resources is not None else src
     return ReadResult(Package(model, resources, label, close_all), problems, spec.name, label)
 
 
