@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from lpconvert.tomltext import nearest_line
+
 if TYPE_CHECKING:  # pragma: no cover
     from lpconvert.package import Loc
     from lpconvert.storage import Source
@@ -108,13 +110,4 @@ class TomlLocator:
                 self._cache[file] = toml_field_lines(self.source.read_text(file))
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 self._cache[file] = {}
-        lines = self._cache[file]
-        probe = field
-        while probe:
-            if probe in lines:
-                return lines[probe]
-            shorter = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
-            if shorter == probe:
-                break
-            probe = shorter
-        return None
+        return nearest_line(self._cache[file], field)

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lpconvert.formats import WriteOptions
@@ -23,33 +22,17 @@ from lpconvert.model import Collection, CompletePackageInput, Entity, EntityVers
 from lpconvert.package import Package
 from lpconvert.problems import Problem, warning
 from lpconvert.storage import Sink, TreeSink
+from lpconvert.tomltext import basic_string
+from lpconvert.tomltext import key as toml_key
 
 from .naming import NameAllocator
 
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
-
-
-def toml_str(value: str) -> str:
-    """A TOML basic string, escaped the way tomlkit escapes it."""
-    if _NEEDS_ESCAPE.search(value) is None:
-        return f'"{value}"'  # the common case: nothing to escape (most keys and titles)
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+toml_str = basic_string
 
 
 def toml_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, microseconds only when there are any (as upstream writes)."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
             f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if value.microsecond:
@@ -95,10 +78,7 @@ def _extras(lines: list[str], model: Any, skip: tuple[str, ...] = ()) -> None:
         lines.append(f"{_key(name)} = {toml_value(value)}")
 
 
-def _key(name: str) -> str:
-    import re
-
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_str(name)
+_key = toml_key
 
 
 def package_toml(model: CompletePackageInput, fallback_time: datetime) -> str:

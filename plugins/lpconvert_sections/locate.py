@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from lpconvert.tomltext import nearest_line
+
 if TYPE_CHECKING:  # pragma: no cover
     from lpconvert.package import Loc
     from lpconvert.storage import Source
@@ -99,14 +101,9 @@ class SectionsLocator:
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 self._lines[file] = {}
         lines = self._lines[file]
-        probe = field
-        while probe:
-            if probe in lines:
-                return lines[probe]
-            shorter = re.sub(r"(\[\d+\]|\.[^.\[]+)$", "", probe)
-            if shorter == probe:
-                break
-            probe = shorter
+        found = nearest_line(lines, field)
+        if found is not None:
+            return found
         return lines.get("key") if "." not in field and "[" not in field else None
 
     def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:

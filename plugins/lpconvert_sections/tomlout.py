@@ -11,33 +11,12 @@ keeps null and NaN away from here.
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime, time
 from typing import Any
 
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+from lpconvert.tomltext import basic_string, key
 
-
-_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]*')
-
-
-def string(text: str) -> str:
-    if _PLAIN.fullmatch(text):
-        return '"' + text + '"'
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def key(name: str) -> str:
-    return name if _BARE.match(name) else string(name)
+string = basic_string
 
 
 def value(v: Any) -> str:
