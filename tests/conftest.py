@@ -3,11 +3,13 @@ and the upstream oracle (openedx-core) when it is available."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,20 @@ def corpora_dir() -> Path:
     if CORPORA is None:
         pytest.skip("corpora not available (set LPCONVERT_CORPORA)")
     return CORPORA
+
+
+def tar_bytes(members: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:
+    """A .tar.gz in memory from TarInfo entries (links, devices) or (name, bytes) files."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for m in members:
+            if isinstance(m, tarfile.TarInfo):
+                tf.addfile(m)
+            else:
+                info = tarfile.TarInfo(m[0])
+                info.size = len(m[1])
+                tf.addfile(info, io.BytesIO(m[1]))
+    return buf.getvalue()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,

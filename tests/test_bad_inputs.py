@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import tar_bytes
 
 SMALL = Path(__file__).resolve().parent.parent / "fixtures" / "lp-archive" / "small-library"
 HTML = "entities/xblock.v1/html/intro.toml"
@@ -74,19 +75,6 @@ def zip_bytes(files: Files) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def tar_bytes(members: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for m in members:
-            if isinstance(m, tarfile.TarInfo):
-                tf.addfile(m)
-            else:
-                info = tarfile.TarInfo(m[0])
-                info.size = len(m[1])
-                tf.addfile(info, io.BytesIO(m[1]))
     return buf.getvalue()
 
 

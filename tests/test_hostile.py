@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import tar_bytes
 
 import lpconvert
 from lpconvert.storage.limits import Limits
@@ -134,26 +135,13 @@ def test_a_path_that_does_not_exist() -> None:
 # --------------------------------------------------------------------------- limits
 
 
-def _tar(members: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for m in members:
-            if isinstance(m, tarfile.TarInfo):
-                tf.addfile(m)
-            else:
-                info = tarfile.TarInfo(m[0])
-                info.size = len(m[1])
-                tf.addfile(info, io.BytesIO(m[1]))
-    return buf.getvalue()
-
-
 def test_too_many_members_is_refused() -> None:
     limits = Limits(max_members=5)
     with pytest.raises(SourceError) as caught:
         source_from_bytes("lib.zip", _stored_zip(library()), limits)
     assert caught.value.code == "archive-too-large"
     with pytest.raises(SourceError) as caught:
-        source_from_bytes("lib.tar.gz", _tar(list(library().items())), limits)
+        source_from_bytes("lib.tar.gz", tar_bytes(list(library().items())), limits)
     assert caught.value.code == "archive-too-large"
 
 
@@ -161,7 +149,7 @@ def test_a_fifo_in_a_tar_is_refused() -> None:
     fifo = tarfile.TarInfo("lib/pipe")
     fifo.type = tarfile.FIFOTYPE
     with pytest.raises(SourceError) as caught:
-        source_from_bytes("lib.tar.gz", _tar([("lib/package.toml", b"[meta]\n"), fifo]))
+        source_from_bytes("lib.tar.gz", tar_bytes([("lib/package.toml", b"[meta]\n"), fifo]))
     assert caught.value.code == "archive-unsafe-path"
 
 
@@ -173,7 +161,7 @@ def test_a_refused_tar_leaves_no_temporary_files(tmp_path: Path, monkeypatch: py
     link.type = tarfile.SYMTYPE
     link.linkname = "/etc/passwd"
     with pytest.raises(SourceError):
-        source_from_bytes("lib.tar.gz", _tar([*(("lib/" + k, v) for k, v in library().items()), link]))
+        source_from_bytes("lib.tar.gz", tar_bytes([*(("lib/" + k, v) for k, v in library().items()), link]))
     assert list(private.iterdir()) == []
 
 
