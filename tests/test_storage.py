@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -58,15 +61,47 @@ def test_tar_sources_with_a_wrapper_folder(tmp_path: Path, mode: str, suffix: st
         assert _keys(result) == EXPECTED_KEYS
 
 
-def test_unpacked_tar_is_removed_when_the_package_is_closed(tmp_path: Path) -> None:
+def test_reading_a_tar_leaves_nothing_in_the_temp_folder_even_when_killed(tmp_path: Path) -> None:
+    """A .tar.gz is spooled to an anonymous (already unlinked) temporary file: a user whose
+    conversion is killed half-way must not find lpconvert-src-* leftovers in /tmp."""
     archive = tmp_path / "lib.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(SMALL, arcname="small-library")
-    source = open_source(str(archive))
-    unpacked = source._backend.base  # type: ignore[attr-defined]
-    assert os.path.isdir(unpacked)
-    source.close()
-    assert not os.path.exists(unpacked)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = (
+        "import os, signal, sys\n"
+        "from lpconvert.storage import open_source\n"
+        "source = open_source(sys.argv[1])\n"
+        "assert source.read_bytes('package.toml')\n"
+        "print(len(source.files), sorted(os.listdir(os.environ['TMPDIR'])), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(archive)], capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(scratch)}, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    count, listed = done.stdout.split(" ", 1)
+    assert int(count) == len(_files(SMALL))
+    assert listed.strip() == "[]"  # nothing visible while open
+    assert list(scratch.iterdir()) == []  # and nothing after the kill
+
+
+def test_tar_members_read_back_byte_for_byte_in_any_order(tmp_path: Path) -> None:
+    archive = tmp_path / "lib.tar.gz"
+    big = os.urandom(3 << 20)  # larger than any read buffer
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in [("b.bin", big), ("a/empty.txt", b""), ("a/x.txt", b"x" * 10)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with open_source(str(archive)) as source:
+        assert source.files == {"a/empty.txt": 0, "a/x.txt": 10, "b.bin": len(big)}
+        assert source.read_bytes("a/x.txt") == b"x" * 10
+        with source.open("b.bin") as stream:
+            head = stream.read(5)
+            assert source.read_bytes("a/empty.txt") == b""  # another read in between
+            assert head + stream.read() == big
+        assert source.read_bytes("b.bin") == big
 
 
 def _small_package() -> lpconvert.ReadResult:

@@ -6,8 +6,8 @@ tools that did:
 * Archives are hostile until proven otherwise. Member names, links, sizes and compression
   ratios are checked here, once, before any reader sees a byte.
 * Random access into a .tar.gz through a filesystem layer re-decompresses the stream from
-  the start for every member. A tar is therefore unpacked once, member by member, into a
-  private temporary directory (after the same checks) and read from there.
+  the start for every member. A tar's files are therefore copied once, as the stream
+  passes (after the same checks), into one anonymous temporary file and read from there.
 * Packages are often zipped inside a wrapper folder; the root is found here, once, by one
   rule, instead of by each reader.
 
@@ -23,11 +23,11 @@ import io
 import lzma
 import os
 import posixpath
-import shutil
 import tarfile
 import tempfile
 import zipfile
 import zlib
+from array import array
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -122,10 +122,9 @@ class _Backend:
 class _FsspecTree(_Backend):
     """A directory on any fsspec filesystem (local, memory://, github://, ...)."""
 
-    def __init__(self, fs: fsspec.AbstractFileSystem, base: str, cleanup: str | None = None) -> None:
+    def __init__(self, fs: fsspec.AbstractFileSystem, base: str) -> None:
         self.fs = fs
         self.base = base.rstrip("/")
-        self.cleanup = cleanup
         self._local = fs.protocol in ("file", "local") or "file" in getattr(fs, "protocol", ())
 
     def listing(self) -> dict[str, int]:
@@ -164,10 +163,60 @@ class _FsspecTree(_Backend):
             return open(full, "rb")
         return self.fs.open(full, "rb")  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        if self.cleanup:
-            shutil.rmtree(self.cleanup, ignore_errors=True)
-            self.cleanup = None
+
+class _ZipIndex:
+    """Where each file member of a zip is, in a few flat arrays instead of one `ZipInfo` each.
+
+    `zipfile` keeps a `ZipInfo` (about 400 bytes with its name, date tuple and int objects)
+    for every member, folders included, for as long as the archive is open. The 100,000
+    component library has 770,000 members, more than half of them folders: that index
+    alone was about 400 MB of a 1.16 GB peak. This keeps the member names (the strings
+    `zipfile` already decoded) and six numbers per file, about a fifth of that, and lets the
+    `ZipInfo` objects go as soon as the archive has been checked.
+    """
+
+    def __init__(self) -> None:
+        self.position: dict[str, int] = {}
+        self.header_offset = array("Q")
+        self.compress_size = array("Q")
+        self.file_size = array("Q")
+        self.crc = array("L")
+        self.method = array("B")
+        self.flag_bits = array("H")
+        self.end_offset = array("q")
+        self.stored_names: dict[str, str] = {}
+        """Names as the archive spells them, for the few members whose name was cleaned ('./x')."""
+
+    def add(self, name: str, info: zipfile.ZipInfo) -> None:
+        self.position[name] = len(self.header_offset)
+        self.header_offset.append(info.header_offset)
+        self.compress_size.append(info.compress_size)
+        self.file_size.append(info.file_size)
+        self.crc.append(info.CRC)
+        self.method.append(info.compress_type)
+        self.flag_bits.append(info.flag_bits)
+        end = getattr(info, "_end_offset", None)  # Python 3.12+: guards against overlapping members
+        self.end_offset.append(-1 if end is None else end)
+        if info.orig_filename != name:
+            self.stored_names[name] = info.orig_filename
+
+    def sizes(self) -> dict[str, int]:
+        sizes = self.file_size
+        return {name: sizes[i] for name, i in self.position.items()}
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        """A `ZipInfo` good enough for `ZipFile.open`, made again for this one read."""
+        i = self.position[name]
+        info = zipfile.ZipInfo(self.stored_names.get(name, name))
+        info.header_offset = self.header_offset[i]
+        info.compress_size = self.compress_size[i]
+        info.file_size = self.file_size[i]
+        info.CRC = self.crc[i]
+        info.compress_type = self.method[i]
+        info.flag_bits = self.flag_bits[i]
+        if self.end_offset[i] >= 0 and hasattr(info, "_end_offset"):
+            info._end_offset = self.end_offset[i]  # type: ignore[attr-defined]
+        return info
 
 
 class _Zip(_Backend):
@@ -178,11 +227,11 @@ class _Zip(_Backend):
             infos = self.zf.infolist()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise SourceError("archive-corrupt", f"{label} is not a readable zip archive ({exc})", label) from exc
-        self.infos: dict[str, zipfile.ZipInfo] = {}
-        total = 0
         if len(infos) > limits.max_members:
             raise SourceError("archive-too-large",
                               f"{label} has {len(infos)} members, more than the limit of {limits.max_members}", label)
+        self.index = _ZipIndex()
+        total = 0
         for info in infos:
             name = info.filename
             why = check_member_name(name)
@@ -197,7 +246,7 @@ class _Zip(_Backend):
                 raise SourceError("archive-unsupported", f"archive member {name!r} uses compression method "
                                   f"{info.compress_type}, which lpconvert cannot read", name)
             name = _clean(name)
-            if name in self.infos:
+            if name in self.index.position:
                 raise SourceError("archive-duplicate-member",
                                   f"archive member {name!r} appears more than once; refusing the archive", name)
             mode = (info.external_attr >> 16) & 0o170000
@@ -211,16 +260,25 @@ class _Zip(_Backend):
                 raise SourceError("archive-bomb",
                                   f"archive member {name!r} expands {info.file_size / max(info.compress_size, 1):.0f}"
                                   f" times (limit {limits.max_ratio:g}); refusing the archive", name)
-            self.infos[name] = info
+            self.index.add(name, info)
         if total > limits.ratio_floor and total > limits.max_ratio * max(compressed_size, 1):
             raise SourceError("archive-bomb", f"{label} expands {total / max(compressed_size, 1):.0f} times"
                               f" (limit {limits.max_ratio:g}); refusing the archive", label)
+        del infos
+        self._forget_zipinfos()
+
+    def _forget_zipinfos(self) -> None:
+        """Drop zipfile's own per-member index: every read goes through `self.index` instead."""
+        for attr in ("filelist", "NameToInfo"):
+            held = getattr(self.zf, attr, None)
+            if hasattr(held, "clear"):
+                held.clear()
 
     def listing(self) -> dict[str, int]:
-        return {name: info.file_size for name, info in self.infos.items()}
+        return self.index.sizes()
 
     def open(self, path: str) -> IO[bytes]:
-        return self.zf.open(self.infos[path])
+        return self.zf.open(self.index.info(path))
 
     def close(self) -> None:
         self.zf.close()
@@ -262,12 +320,92 @@ def _copy_exactly(data: IO[bytes], out: IO[bytes], size: int, name: str, label: 
                           f"{size} bytes", label)
 
 
-def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size: int) -> _FsspecTree:
-    """Unpack a tar (any compression) into a private temporary directory, checking as we go."""
-    tmp = tempfile.mkdtemp(prefix="lpconvert-src-")
+class _TarSpool(_Backend):
+    """The members of a tar, copied once, back to back, into one anonymous temporary file.
+
+    A compressed tar has no index, so its members are copied out as the stream passes.
+    Into one file, not a folder of files: an OLX course of 10,000 components has 36,000
+    small members, and creating, closing and later deleting a file for each cost more than
+    all the parsing. The file is unlinked from the start (`tempfile.TemporaryFile`), so
+    nothing is left on disk however the process ends, and a member is read with one
+    positioned read.
+    """
+
+    def __init__(self, spool: IO[bytes], members: dict[str, tuple[int, int]]) -> None:
+        self.spool = spool
+        self.members = members
+        """name -> (offset in the spool, size)"""
+
+    def listing(self) -> dict[str, int]:
+        return {name: size for name, (_, size) in self.members.items()}
+
+    def open(self, path: str) -> IO[bytes]:
+        offset, size = self.members[path]
+        return _SpoolSlice(self.spool, offset, size)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+class _SpoolSlice(io.RawIOBase):
+    """One member of a `_TarSpool`: a read-only window onto the spool file."""
+
+    def __init__(self, spool: IO[bytes], offset: int, size: int) -> None:
+        self._spool = spool
+        self._start = offset
+        self._end = offset + size
+        self._pos = offset
+
+    def readable(self) -> bool:
+        return True
+
+    def _pread(self, n: int) -> bytes:
+        if hasattr(os, "pread"):
+            return os.pread(self._spool.fileno(), n, self._pos)
+        self._spool.seek(self._pos)  # no pread (Windows): readers are single-threaded
+        return self._spool.read(n)
+
+    def read(self, n: int | None = -1) -> bytes:
+        left = self._end - self._pos
+        n = left if n is None or n < 0 else min(n, left)
+        if n <= 0:
+            return b""
+        data = self._pread(n)
+        self._pos += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _check_tar_member(member: tarfile.TarInfo) -> bool:
+    """Refuse unsafe members (raises); True for a regular file to copy, False for a folder."""
+    name = member.name
+    why = check_member_name(name)
+    if why:
+        raise SourceError("archive-unsafe-path", f"archive member {name!r} {why}; refusing the archive", name)
+    if member.issym() or member.islnk():
+        raise SourceError("archive-link", f"archive member {name!r} is a "
+                          f"{'symbolic' if member.issym() else 'hard'} link to "
+                          f"{member.linkname!r}; refusing the archive", name)
+    if member.isdir():
+        return False
+    if not member.isfile():
+        raise SourceError("archive-unsafe-path",
+                          f"archive member {name!r} is a device or pipe; refusing the archive", name)
+    return True
+
+
+def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size: int) -> _TarSpool:
+    """Copy a tar's (any compression) files into one temporary spool, checking as we go."""
+    spool = tempfile.TemporaryFile(prefix="lpconvert-src-")
     total = 0
-    count = 0
-    seen: set[str] = set()
+    members: dict[str, tuple[int, int]] = {}
     try:
         try:
             stream = _decompressed(fileobj)
@@ -277,23 +415,10 @@ def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size:
         with tar:
             try:
                 for member in tar:
-                    name = member.name
-                    why = check_member_name(name)
-                    if why:
-                        raise SourceError("archive-unsafe-path",
-                                          f"archive member {name!r} {why}; refusing the archive", name)
-                    if member.issym() or member.islnk():
-                        raise SourceError("archive-link", f"archive member {name!r} is a "
-                                          f"{'symbolic' if member.issym() else 'hard'} link to "
-                                          f"{member.linkname!r}; refusing the archive", name)
-                    if member.isdir():
+                    if not _check_tar_member(member):
                         continue
-                    if not member.isfile():
-                        raise SourceError("archive-unsafe-path",
-                                          f"archive member {name!r} is a device or pipe; refusing the archive", name)
-                    count += 1
                     total += member.size
-                    if count > limits.max_members:
+                    if len(members) >= limits.max_members:
                         raise SourceError("archive-too-large",
                                           f"{label} has more than {limits.max_members} members", label)
                     if total > limits.max_total_bytes:
@@ -302,20 +427,19 @@ def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size:
                     if total > limits.ratio_floor and total > limits.max_ratio * max(compressed_size, 1):
                         raise SourceError("archive-bomb", f"{label} expands more than {limits.max_ratio:g} times"
                                           " its size; refusing the archive", label)
-                    rel = _clean(name)
+                    rel = _clean(member.name)
                     if not rel:
                         continue
-                    if rel in seen:
+                    if rel in members:
                         raise SourceError("archive-duplicate-member", f"archive member {rel!r} appears more "
                                           "than once; refusing the archive", rel)
-                    seen.add(rel)
-                    dest = os.path.join(tmp, *rel.split("/"))
-                    os.makedirs(os.path.dirname(dest), exist_ok=True)
                     data = tar.extractfile(member)
                     if data is None:
                         continue
-                    with data, open(dest, "wb") as out:
-                        _copy_exactly(data, out, member.size, rel, label)
+                    offset = spool.tell()
+                    with data:
+                        _copy_exactly(data, spool, member.size, rel, label)
+                    members[rel] = (offset, member.size)
                 # reach the end of the compressed stream, so that truncation and CRC are checked
                 if stream is not fileobj:
                     left = _TRAILER_CHECK
@@ -325,9 +449,10 @@ def _unpack_tar(fileobj: IO[bytes], label: str, limits: Limits, compressed_size:
                 raise
             except (tarfile.TarError, *READ_ERRORS) as exc:  # type: ignore[misc]
                 raise SourceError("archive-corrupt", f"{label} is truncated or corrupt ({exc})", label) from exc
-        return _FsspecTree(fsspec.filesystem("file"), tmp, cleanup=tmp)
+        spool.flush()
+        return _TarSpool(spool, members)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        spool.close()
         raise
 
 
