@@ -278,8 +278,10 @@ class Bench:
     def size(self, n: int, formats: list[Fmt]) -> None:
         archive = self.archive(n)
         folder = archive.parent
-        floors = [floor_seconds(archive) for _ in range(max(2, self.args.repeat))]
-        self.add(Run(n, "floor", seconds=best([w for w, _ in floors]), cpu=best([c for _, c in floors]), ratio=1.0))
+        if not any(r.size == n and r.op == "floor" for r in self.results.runs):
+            floors = [floor_seconds(archive) for _ in range(max(2, self.args.repeat))]
+            self.add(Run(n, "floor", seconds=best([w for w, _ in floors]), cpu=best([c for _, c in floors]),
+                         ratio=1.0))
 
         names = {f.name for f in formats}
         sources: dict[str, Path] = {}
@@ -304,7 +306,7 @@ class Bench:
                 remove(target)
 
         for fmt in formats:
-            if fmt.can_read and fmt.name in sources:
+            if fmt.can_read and fmt.name in sources and not self._already(n, fmt, None):
                 self.validate(n, sources[fmt.name], fmt.name)
 
         with tempfile.TemporaryDirectory(prefix="lpconvert-bench-", dir=folder) as tmp:
@@ -314,21 +316,25 @@ class Bench:
                 for dst in formats:
                     if not dst.can_write:
                         continue
-                    if src.name == "lp-archive" and dst.name != "lp-archive" and self._already(n, src, dst):
-                        continue
                     if self.args.pairs == "hub" and "lp-archive" not in (src.name, dst.name):
                         continue
                     if self.args.pairs == "self" and src.name != dst.name:
                         continue
+                    if self._already(n, src, dst):
+                        continue  # measured by the run given to --resume
                     out = dst.path(Path(tmp), f"out-{src.name}-to-{dst.name}")
                     self.convert(n, sources[src.name], src.name, dst, out)
-                    remove(out)
+                    # Outputs are left for the temporary folder's cleanup at the end: deleting
+                    # a 100K folder tree between two timed commands took many minutes on a
+                    # busy disk, and its I/O slowed the next command.
 
         if not self.args.no_oracle and "lp-archive" in sources and n <= self.args.oracle_max:
             self.oracle(n, archive)
 
-    def _already(self, n: int, src: Fmt, dst: Fmt) -> bool:
-        return any(r.size == n and r.op == "convert" and r.source == src.name and r.dest == dst.name
+    def _already(self, n: int, src: Fmt, dst: Fmt | None) -> bool:
+        """Whether this conversion (or, without `dst`, this validate) has a figure already."""
+        op, dest = ("convert", dst.name) if dst is not None else ("validate", "")
+        return any(r.size == n and r.op == op and r.source == src.name and r.dest == dest and r.ok
                    for r in self.results.runs)
 
     def convert(self, n: int, source: Path, src: str, dst: Fmt, out: Path) -> Run:
@@ -482,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
                         "figures are the reference for 100K growth when 10K is not run again")
     parser.add_argument("--table", nargs="+", metavar="FILE", help="measure nothing: print the table of "
                         "earlier --json files together, judged against the targets")
+    parser.add_argument("--resume", metavar="FILE", help="the --json of an interrupted run: keep its figures "
+                        "(and its floor) and measure only what it lacks; --json may name the same file")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the table")
     args = parser.parse_args(argv)
 
@@ -497,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
         print(bench.table())
         return 0
     bench.results.machine = machine()
+    if args.resume:
+        with open(args.resume, encoding="utf-8") as f:
+            earlier = json.load(f)
+        bench.results.runs = [Run(**r) for r in earlier["runs"] if r["ok"]]
+        bench.results.machine["resumed"] = f"{earlier['machine'].get('date')} (commit {earlier['machine'].get('commit')})"
     formats = registry_formats()
     if args.formats:
         wanted = [f.strip() for f in args.formats.split(",") if f.strip()]
