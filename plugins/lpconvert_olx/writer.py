@@ -363,10 +363,15 @@ class OlxWriter:
 
     # -- whole packages ---------------------------------------------------------------
     def root_attributes(self, attributes: dict[str, Any]) -> dict[str, str]:
-        """The root's settings; its display_name is the package title (which another format may have edited)."""
+        """The root's settings; its display_name is the package title (which another format may have edited).
+
+        A blank display_name stays blank when the title is the package key: that is the title the
+        reader falls back to for a blank one, and writing it in would make a second trip differ.
+        """
         attrs = {k: encode_value(v) for k, v in attributes.items() if k != OLX_FACTS}
-        if "display_name" in attrs:
-            attrs["display_name"] = self.model.learning_package.title
+        lp = self.model.learning_package
+        if "display_name" in attrs and (attrs["display_name"].strip() or lp.title != lp.key):
+            attrs["display_name"] = lp.title
         return attrs
 
     def write_course(self) -> None:
