@@ -363,10 +363,15 @@ class OlxWriter:
 
     # -- whole packages ---------------------------------------------------------------
     def root_attributes(self, attributes: dict[str, Any]) -> dict[str, str]:
-        """The root's settings; its display_name is the package title (which another format may have edited)."""
+        """The root's settings; its display_name is the package title (which another format may have edited).
+
+        A blank display_name stays blank when the title is the package key: that is the title the
+        reader falls back to for a blank one, and writing it in would make a second trip differ.
+        """
         attrs = {k: encode_value(v) for k, v in attributes.items() if k != OLX_FACTS}
-        if "display_name" in attrs:
-            attrs["display_name"] = self.model.learning_package.title
+        lp = self.model.learning_package
+        if "display_name" in attrs and (attrs["display_name"].strip() or lp.title != lp.key):
+            attrs["display_name"] = lp.title
         return attrs
 
     def write_course(self) -> None:
@@ -426,9 +431,19 @@ class OlxWriter:
         self.put("library.xml", _xml_bytes(el))
         self.problems += library_losses(self.model)
 
+    def held(self) -> set[str]:
+        """Keys listed by a container version this writer writes: its main or current version.
+
+        A container with neither a draft nor a published version (deleted), and any older
+        version, writes nothing; counting what only they list as held would drop it from the
+        course without a word, and leave the course empty when a deleted section held it all.
+        """
+        return {c for e in self.model.entities if e.container_type is not None
+                for v in (self.main_version(e), e.current_version) if v is not None for c in (v.children or ())}
+
     def top_level(self, container_type: str) -> list[str]:
-        """Entities of one type that no container holds, in package order (a v2 library's sections)."""
-        held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
+        """Entities of one type that no written container holds, in package order (a v2 library's sections)."""
+        held = self.held()
         return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
 
     def unsorted_chapter(self) -> list[etree._Element]:
@@ -438,7 +453,7 @@ class OlxWriter:
         subsections as they are, loose units in a sequential, loose components in a unit."""
         loose_subsections = self.top_level("subsection")
         loose_units = self.top_level("unit")
-        held = {c for e in self.model.entities for v in e.versions for c in (v.children or ())}
+        held = self.held()
         loose_components = [e.key for e in self.model.entities if e.container_type is None and e.key not in held]
         if not (loose_subsections or loose_units or loose_components):
             return []
