@@ -253,8 +253,9 @@ class _ZipSink(TreeSink):
     def _add(self, path: str, data: bytes, dos: tuple[int, int], zip64: bool = False) -> None:
         """Write one whole file entry: header with final values, then its deflated bytes."""
         name, flags = _zip_name(path)
-        compressor = zlib.compressobj(self.compresslevel, zlib.DEFLATED, -15)
-        packed = compressor.compress(data) + compressor.flush()
+        # One-shot raw deflate: the same stream as a compressor object fed the data and then
+        # finished (no flush point in between), without the object and two method calls.
+        packed = zlib.compress(data, self.compresslevel, -15)
         size = len(data)
         crc = zlib.crc32(data)
         zip64 = zip64 or size * 1.05 > _ZIP64_LIMIT  # zipfile's margin: deflate may grow the data
@@ -358,17 +359,21 @@ class _ZipSink(TreeSink):
         start = self._offset
         write = self.fp.write
         previous = None
+        header = _CENTRAL.size
+        size = 0
         for record in records:
             cut = record.index(0)
             name = record[:cut]
             if name == previous:
                 raise ValueError(f"duplicate archive member {name.decode('utf-8')!r}")
             previous = name
-            write(record[cut + 1:cut + 1 + _CENTRAL.size])
+            write(record[cut + 1:cut + 1 + header])
             write(name)
-            write(record[cut + 1 + _CENTRAL.size:])
-            self._offset += len(record) - 1
-        return len(records), start, self._offset - start
+            if len(record) > cut + 1 + header:  # a zip64 extra field
+                write(record[cut + 1 + header:])
+            size += len(record) - 1
+        self._offset = start + size
+        return len(records), start, size
 
     def _write_end(self, count: int, start: int, size: int) -> None:
         """End of central directory record, preceded by the zip64 end record and its locator
