@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from lpconvert.storage import open_sink
+from lpconvert.storage.sink import _ZipSink
 
 STAMP = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 OTHER_TIME = datetime(2001, 2, 3, 4, 5, 7, tzinfo=UTC)
@@ -116,7 +117,16 @@ MIXED: list[Step] = [
 ]
 
 
-def test_zip_bytes_are_the_ones_zipfile_writes(tmp_path: Path) -> None:
+@pytest.fixture(params=[None, 4], ids=["directory-in-memory", "directory-spilled"])
+def run_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int | None:
+    """Whether the sink's central-directory records stay in memory or go to disk in sorted
+    runs (which a 100K library does): the archive must be the same either way."""
+    if request.param is not None:
+        monkeypatch.setattr(_ZipSink, "_RUN", request.param)
+    return request.param
+
+
+def test_zip_bytes_are_the_ones_zipfile_writes(tmp_path: Path, run_size: int | None) -> None:
     ours, theirs = tmp_path / "ours.zip", tmp_path / "theirs.zip"
     _write_with_sink(ours, MIXED)
     _write_with_zipfile(theirs, MIXED)
@@ -154,20 +164,27 @@ def _many(count: int) -> list[Step]:
     return [("bytes", f"f/{i // 1000:03d}/{i:05d}.txt", str(i).encode(), None, None) for i in range(count)]
 
 
-def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path) -> None:
+def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past 65,535 entries the count lives in the zip64 end records; every reader must still
-    see every entry."""
+    see every entry (here with the directory spilled to disk in runs, as at 100K)."""
+    monkeypatch.setattr(_ZipSink, "_RUN", 9_000)
     dest = tmp_path / "many.zip"
     _write_with_sink(dest, _many(70_000))
     _unzip_test(dest)
     with zipfile.ZipFile(dest) as zf:
-        assert len(zf.infolist()) == 70_000 + 71  # the files, "f/" and its 70 sub-folders
+        names = zf.namelist()
+        assert len(names) == 70_000 + 71  # the files, "f/" and its 70 sub-folders
+        assert names == sorted(names)
         assert zf.read("f/069/69999.txt") == b"69999"
         assert zf.read("f/000/00000.txt") == b"0"
 
 
 @pytest.mark.slow
-def test_more_entries_than_a_plain_zip_can_count_same_bytes_as_zipfile(tmp_path: Path) -> None:
+@pytest.mark.parametrize("run", [None, 9_000], ids=["directory-in-memory", "directory-spilled"])
+def test_more_entries_than_a_plain_zip_can_count_same_bytes_as_zipfile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int | None) -> None:
+    if run is not None:
+        monkeypatch.setattr(_ZipSink, "_RUN", run)
     ours, theirs = tmp_path / "ours.zip", tmp_path / "theirs.zip"
     _write_with_sink(ours, _many(70_000))
     _write_with_zipfile(theirs, _many(70_000))

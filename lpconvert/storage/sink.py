@@ -14,6 +14,7 @@ in a deterministic (sorted) order; a zip's central directory is additionally sor
 from __future__ import annotations
 
 import gzip
+import heapq
 import os
 import posixpath
 import shutil
@@ -195,6 +196,8 @@ class _ZipSink(TreeSink):
     bytes object: its name, a NUL, then its finished central-directory record. Names never
     contain NUL (`check_path` refuses it) and UTF-8 orders like the text it encodes, so
     sorting these byte strings sorts the directory by name, as before, with no key objects.
+    Past `_RUN` entries the records move to a temporary file in sorted runs, merged at
+    close, so the directory costs bounded memory however large the library.
 
     Each entry is written in one go: compressed (raw deflate, `compresslevel`), its local
     header written once with the final CRC and sizes. Streams up to `_INLINE` bytes are read
@@ -210,6 +213,10 @@ class _ZipSink(TreeSink):
     so that the compressor sees the same single write either way."""
     _CHUNK = 1 << 20
     """Larger streams are compressed in reads of this size, as they always were."""
+    _RUN = 1 << 17
+    """Records kept in memory at most (about 20 MB). A 10,000-component library (77,000
+    entries) never reaches it; past it, records go to a temporary file in sorted runs that
+    `close` merges, so a 100,000-component library's 770,000 records (130 MB) stay on disk."""
 
     def __init__(self, target: str, timestamp: datetime, compresslevel: int = 6) -> None:
         super().__init__(target, timestamp)
@@ -221,6 +228,10 @@ class _ZipSink(TreeSink):
         """Where the next local header starts; counted rather than asked with `tell()`."""
         self._records: list[bytes] = []
         """Per entry: name + NUL + central-directory record (header then extra field)."""
+        self._spill: IO[bytes] | None = None
+        """Sorted runs of `_RUN` records each, once there are more: see `_spill_run`."""
+        self._runs: list[tuple[int, int]] = []
+        """(start, end) of each run in the spill file."""
 
     def _dos(self, mtime: datetime | None) -> tuple[int, int]:
         return self._default_dos if mtime is None else _dos_time(mtime)
@@ -246,9 +257,37 @@ class _ZipSink(TreeSink):
         if size > _ZIP64_LIMIT or packed_size > _ZIP64_LIMIT or offset > _ZIP64_LIMIT:
             extra, size, packed_size, offset = _zip64_central(size, packed_size, offset)
             version = _VERSION_ZIP64
-        self._records.append(name + b"\0" + _CENTRAL.pack(
+        records = self._records
+        records.append(name + b"\0" + _CENTRAL.pack(
             b"PK\x01\x02", version, _UNIX, version, 0, flags, method, dos[0], dos[1], crc,
             packed_size, size, len(name), len(extra), 0, 0, 0, attr, offset) + extra)
+        if len(records) >= self._RUN:
+            self._spill_run()
+
+    def _spill_run(self) -> None:
+        """Move the records in memory to the spill file as one sorted run, each record
+        preceded by its length (4 bytes, little-endian). The file is a temporary one beside
+        the archive (same disk; never a memory-backed /tmp) and is gone when closed."""
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(self.target)))
+        records = self._records
+        records.sort()
+        spill = self._spill
+        start = spill.seek(0, os.SEEK_END)
+        for record in records:
+            spill.write(len(record).to_bytes(4, "little"))
+            spill.write(record)
+        self._runs.append((start, spill.tell()))
+        self._records = []
+
+    def _sorted_records(self) -> Iterator[bytes]:
+        """Every record in name order: the records in memory, merged with the spilled runs."""
+        self._records.sort()
+        if self._spill is None:
+            return iter(self._records)
+        self._spill.flush()
+        fd = self._spill.fileno()
+        return heapq.merge(self._records, *(_read_run(fd, start, end) for start, end in self._runs))
 
     def _add(self, path: str, data: bytes, dos: tuple[int, int], zip64: bool = False) -> None:
         """Write one whole file entry: header with final values, then its deflated bytes."""
@@ -354,14 +393,13 @@ class _ZipSink(TreeSink):
     def _write_directory(self) -> tuple[int, int, int]:
         """The sorted central directory; returns (entries, its offset, its size). Two entries
         of one name would make the archive ambiguous: refused (they sort next to each other)."""
-        records = self._records
-        records.sort()
         start = self._offset
         write = self.fp.write
         previous = None
         header = _CENTRAL.size
-        size = 0
-        for record in records:
+        size = count = 0
+        for record in self._sorted_records():
+            count += 1
             cut = record.index(0)
             name = record[:cut]
             if name == previous:
@@ -373,7 +411,7 @@ class _ZipSink(TreeSink):
                 write(record[cut + 1 + header:])
             size += len(record) - 1
         self._offset = start + size
-        return len(records), start, size
+        return count, start, size
 
     def _write_end(self, count: int, start: int, size: int) -> None:
         """End of central directory record, preceded by the zip64 end record and its locator
@@ -391,13 +429,38 @@ class _ZipSink(TreeSink):
             try:
                 self._write_end(*self._write_directory())
             finally:
-                self._records = []
-                self.fp.close()
+                self._release()
 
     def abort(self) -> None:
         """The file is about to be removed: no directory to write."""
+        self._release()
+
+    def _release(self) -> None:
         self._records = []
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
         self.fp.close()
+
+
+def _read_run(fd: int, start: int, end: int) -> Iterator[bytes]:
+    """The records of one spilled run, read back in blocks of 256 KiB with `os.pread`, so
+    that the runs being merged can share one file without seeking it."""
+    block = b""
+    at = 0
+    while True:
+        if len(block) - at < 4 or len(block) - at < 4 + int.from_bytes(block[at:at + 4], "little"):
+            if start >= end:
+                return
+            more = os.pread(fd, min(1 << 18, end - start), start)
+            if not more:
+                raise OSError(f"zip directory spill file ended {end - start} bytes early")
+            start += len(more)
+            block, at = block[at:] + more, 0
+            continue
+        length = int.from_bytes(block[at:at + 4], "little")
+        yield block[at + 4:at + 4 + length]
+        at += 4 + length
 
 
 class _Prefixed:
