@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lpconvert.formats import WriteOptions
-from lpconvert.model import Collection, CompletePackageInput, Entity, EntityVersion
+from lpconvert.model import Collection, CompletePackageInput, Entity, EntityVersion, MediaFile, ResourceMedia
 from lpconvert.package import Package
 from lpconvert.problems import Problem, warning
 from lpconvert.storage import Sink, TreeSink
@@ -32,12 +32,7 @@ toml_str = basic_string
 
 def toml_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, microseconds only when there are any (as upstream writes)."""
-    value = value.astimezone(UTC)
-    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + "Z"
+    return value.astimezone(UTC).isoformat()[:-6] + "Z"  # isoformat ends "+00:00" once in UTC
 
 
 def toml_value(value: Any) -> str:
@@ -181,6 +176,27 @@ def _nested_nulls(model: CompletePackageInput) -> int:
     return total
 
 
+_WHOLE = 1 << 20
+"""Media files up to this size are read into memory whole (what the zip sink does anyway)."""
+
+
+def _write_media(package: Package, sink: TreeSink, target: str, media: MediaFile) -> None:
+    """One media file into the archive.
+
+    A small file that lives in the source is read with one `read_bytes` call when the
+    package's resources offer it (a `Source` does): a library's media are mostly small
+    images, and the stream objects `open_media` wraps around each one cost more than
+    reading it. The sink gets the same bytes either way, so the archive does not change;
+    read errors are the source's own (`SourceError` naming the file) on both paths."""
+    size = package.media_size(media)
+    read_bytes = getattr(package.resources, "read_bytes", None)
+    if isinstance(media, ResourceMedia) and read_bytes is not None and size <= _WHOLE:
+        sink.write_bytes(target, read_bytes(media.resource))
+        return
+    with package.open_media(media) as stream:
+        sink.write_stream(target, stream, size)
+
+
 def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[Problem]:
     """Write the package; returns warnings about anything this writer itself could not keep."""
     if not isinstance(sink, TreeSink):
@@ -218,9 +234,7 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
                 sink.mkdir(vdir)
                 sink.mkdir(f"{vdir}/static")
                 for path in sorted(version.media):
-                    media = version.media[path]
-                    with package.open_media(media) as stream:
-                        sink.write_stream(f"{vdir}/{path}", stream, package.media_size(media))
+                    _write_media(package, sink, f"{vdir}/{path}", version.media[path])
         if progress:
             progress.advance()
     for collection in sorted(model.collections, key=lambda c: c.key):
