@@ -35,6 +35,8 @@ LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
 _LIBRARY_V1_KEY = re.compile(r"^library-v1:([^+]+)\+([^+]+)$")
 _LIBRARY_V2_KEY = re.compile(r"^lib:([^:]+):([^:]+)$")
+_HAS_URL_NAME = etree.XPath("boolean(.//*[@url_name])")
+"""Whether any element below holds a url_name: most blocks (a problem's markup) have none to file."""
 _SLUG = re.compile(r"[^\w.~-]+")
 
 
@@ -327,6 +329,9 @@ class OlxWriter:
         return etree.Element(el.tag, url_name=url)
 
     def externalize_children(self, el: etree._Element, facts: dict[str, Any], drafts: bool) -> None:
+        """File the blocks nested in `el` (those with a url_name) where OLX had files, replacing them by pointers."""
+        if not _HAS_URL_NAME(el):
+            return  # nothing below can become a file: skip the element-by-element walk
         for child in list(el):
             if not isinstance(child.tag, str):
                 continue

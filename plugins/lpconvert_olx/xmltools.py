@@ -14,9 +14,9 @@ def elements(el: etree._Element) -> list[etree._Element]:
 
 def is_pointer(el: etree._Element, allowed: frozenset[str] = frozenset({"url_name"})) -> bool:
     """Studio's rule: a tag whose only attribute is url_name, with no children and no text."""
-    keys = set(el.attrib)
-    return ("url_name" in keys and keys <= allowed and len(el) == 0
-            and not (el.text or "").strip())
+    if el.get("url_name") is None or len(el):
+        return False  # the cheap tests first: this runs on every element of every file
+    return all(name in allowed for name in el.keys()) and not (el.text or "").strip()
 
 
 def is_setting(el: etree._Element) -> bool:
