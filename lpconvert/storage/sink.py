@@ -110,11 +110,15 @@ class _DirSink(TreeSink):
         """Folders known to exist: a package of 10,000 components has tens of thousands of files
         in a few folders each, and asking the filesystem again for every file is a system call each."""
         self._default_ts = self.timestamp.timestamp()
+        self._prefix = os.path.join(target, "") if os.sep == "/" and os.altsep is None else None
 
     def _local(self, path: str) -> str:
-        """The file's full path; member names use '/', the OS may not."""
-        parts = self.check_path(path).split("/")
-        return os.path.join(self.target, *parts)
+        """The file's full path; member names use '/', the OS may not. Where the OS does too, a
+        name without empty segments is joined as it is, without splitting it into parts."""
+        path = self.check_path(path)
+        if self._prefix is not None and "//" not in path and not path.endswith("/"):
+            return self._prefix + path
+        return os.path.join(self.target, *path.split("/"))
 
     def _folder(self, folder: str) -> None:
         """Make `folder` (and any missing parents): one `mkdir` when the parent is already there."""
