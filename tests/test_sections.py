@@ -102,6 +102,19 @@ def test_no_default_suffix(tmp_path, cli):
     assert "Traceback" not in proc.stderr
 
 
+def test_listing_formats_loads_no_reader_writer_or_parser():
+    """`lpconvert formats` stays instant: the layout's registration imports no TOML parser, and no
+    format's reader or writer is imported just to be listed."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib; from lpconvert.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['formats'])\n"
+            "print(sorted(m for m in sys.modules if m in ('tomllib', 'sqlite3') or m.endswith(('.reader', '.writer'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_hand_written_layout_reads_with_defaults():
     with lpconvert.read(str(HAND)) as result:
         assert result.package is not None, [p.render() for p in result.problems]

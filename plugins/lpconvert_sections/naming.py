@@ -13,10 +13,14 @@ import re
 import unicodedata
 
 MAX_STEM = 60
+_ALREADY = re.compile(r"[a-z0-9_](?:[a-z0-9._-]{0,%d}[a-z0-9_])?" % (MAX_STEM - 2))
+"""A text that is its own slug: allowed characters only, no '-' or '.' at either end, not too long."""
 
 
 def slug(text: str) -> str:
     """Lower-case ASCII letters, digits, '.', '_' and '-'; accents dropped, the rest '-'."""
+    if _ALREADY.fullmatch(text):
+        return text  # most keys' codes: nothing to normalise, replace or cut
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     out = re.sub(r"[^a-z0-9._-]+", "-", ascii_text.lower()).strip("-.")
     return out[:MAX_STEM].rstrip("-.") or "x"

@@ -1,8 +1,10 @@
-"""Plugin registration for the sections layout: light, and a probe that reads one small file."""
+"""Plugin registration for the sections layout: light, and a probe that reads one small file.
+
+Light means nothing beyond what registration needs: `lpconvert formats` imports this module,
+so the TOML parser is imported by the probe, when there is a package.toml to read.
+"""
 
 from __future__ import annotations
-
-import tomllib
 
 from lpconvert.formats import FormatSpec
 from lpconvert.hookspecs import hookimpl
@@ -17,6 +19,8 @@ def layout_of(source) -> str | None:  # type: ignore[no-untyped-def]
     """The `[layout] format` named in package.toml, or None (lp-archives have no [layout])."""
     if source.is_single_file or not source.exists(PACKAGE_TOML):
         return None
+    import tomllib
+
     try:
         doc = tomllib.loads(source.read_text(PACKAGE_TOML))
     except Exception:  # noqa: BLE001 - an unreadable package.toml is not ours to claim

@@ -20,6 +20,20 @@ string = basic_string
 
 
 def value(v: Any) -> str:
+    """One TOML value. The exact types the model holds (str, bool, int) are tried first: they are
+    most of a library's values, and `type(v) is` is cheaper than a chain of isinstance calls."""
+    kind = type(v)
+    if kind is str:
+        return string(v)
+    if kind is bool:
+        return "true" if v else "false"
+    if kind is int:
+        return str(v)
+    return _other_value(v)
+
+
+def _other_value(v: Any) -> str:
+    """Every other value, and subclasses of the common ones."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
@@ -38,8 +52,23 @@ def value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + "}" if v else "{}"
+        return "{" + ", ".join(f"{_key(k)} = {value(x)}" for k, x in v.items()) + "}" if v else "{}"
     raise TypeError(f"TOML cannot hold a {type(v).__name__}")
+
+
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 4096
+
+
+def _key(name: str) -> str:
+    """`key(name)`, remembered: a library repeats the same few dozen field names thousands of times
+    (bounded, so a package of many distinct attribute names cannot grow it without end)."""
+    text = _KEYS.get(name)
+    if text is None:
+        text = key(name)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[name] = text
+    return text
 
 
 def _is_table_array(v: Any) -> bool:
@@ -53,9 +82,9 @@ def _table(lines: list[str], data: dict[str, Any], path: str, tables: bool) -> N
         if _is_table_array(v) or (tables and isinstance(v, dict) and v):
             later.append((k, v))
         else:
-            lines.append(f"{key(k)} = {value(v)}")
+            lines.append(f"{_key(k)} = {value(v)}")
     for k, v in later:
-        sub = f"{path}.{key(k)}" if path else key(k)
+        sub = f"{path}.{_key(k)}" if path else _key(k)
         if isinstance(v, dict):
             lines.extend(["", f"[{sub}]"])
             _table(lines, v, sub, tables)
