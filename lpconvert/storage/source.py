@@ -171,7 +171,7 @@ class _ZipIndex:
     for every member, folders included, for as long as the archive is open. The 100,000
     component library has 770,000 members, more than half of them folders: that index
     alone was about 400 MB of a 1.16 GB peak. This keeps the member names (the strings
-    `zipfile` already decoded) and six numbers per file, about a fifth of that, and lets the
+    `zipfile` already decoded) and seven numbers per file, about a fifth of that, and lets the
     `ZipInfo` objects go as soon as the archive has been checked.
     """
 
