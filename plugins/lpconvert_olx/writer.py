@@ -16,6 +16,7 @@ streamed, one file at a time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -146,19 +147,21 @@ class OlxWriter:
 
     def report_titles(self) -> None:
         """In OLX a block's title is its display_name; a hub title that says otherwise cannot be kept."""
-        lost = sorted(set(self.titles_lost))
-        if lost:
-            self.problems.append(warning(
-                "loss", f"OLX takes a block's title from its display_name; the different title of {len(lost)} "
-                f"component(s) ({', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''}) is dropped"))
+        self.report_lost(self.titles_lost, lambda n, shown: (
+            f"OLX takes a block's title from its display_name; the different title of {n} "
+            f"component(s) ({shown}) is dropped"))
 
     def report_media(self) -> None:
         """A component file outside static/ has no place in an OLX export (course files live in static/)."""
-        lost = sorted(set(self.media_lost))
+        self.report_lost(self.media_lost, lambda n, shown: (
+            f"OLX keeps a block's files in static/ only; {n} other file(s) ({shown}) are dropped"))
+
+    def report_lost(self, items: list[str], say: Callable[[int, str], str]) -> None:
+        """One `loss` warning for what could not be written, naming the first three of them."""
+        lost = sorted(set(items))
         if lost:
-            self.problems.append(warning(
-                "loss", f"OLX keeps a block's files in static/ only; {len(lost)} other file(s) "
-                f"({', '.join(lost[:3])}{' ...' if len(lost) > 3 else ''}) are dropped"))
+            shown = ", ".join(lost[:3]) + (" ..." if len(lost) > 3 else "")
+            self.problems.append(warning("loss", say(len(lost), shown)))
 
     def report_unwritable(self) -> None:
         if self.unwritable:
