@@ -75,10 +75,17 @@ def test_a_subsection_only_an_unwritten_section_version_lists_still_reaches_the_
                      _published("subsection-1", "subsection", ["unit-1"]),
                      {"key": "section-1", "container_type": "section", **section}]})
     assert not has_errors(revalidate(model))
-    assert lpconvert.write(Package(model), str(tmp_path / "a.tar.gz"), "olx").written
+    written = lpconvert.write(Package(model), str(tmp_path / "a.tar.gz"), "olx")
+    assert written.written
+    losses = [p.message for p in written.problems if p.code == "loss"]
+    if section is _DELETED_SECTION:
+        # the deleted section is named as not written, not as "written as published"
+        assert any("1 deleted entit(ies) (section-1) are not written" in m for m in losses), losses
+    assert not any("section-1" in m and "written as published" in m for m in losses), losses
     with lpconvert.read(str(tmp_path / "a.tar.gz")) as a:
         assert a.package is not None, [p.render() for p in a.problems]
         entities = a.package.model.entity_map()
+        assert ("section-1" in entities) is (section is not _DELETED_SECTION)
         assert {"subsection-1", "unit-1", "xblock.v1:problem:p1"} <= set(entities)
         assert entities["unit-1"].current_version.children == ["xblock.v1:problem:p1"]
         assert lpconvert.write(a.package, str(tmp_path / "b.tar.gz"), "olx").written

@@ -60,10 +60,18 @@ def library_losses(model: CompletePackageInput) -> list[Problem]:
 
 
 def outside_units(model: CompletePackageInput, in_units: set[str], containers: tuple[str, ...]) -> list[Problem]:
-    """OLX has no draft state outside units: never-published is written as published, a draft ahead is dropped."""
+    """OLX has no draft state outside units: never-published is written as published, a draft ahead is dropped.
+
+    A deleted entity (neither draft nor published) is not written at all, wherever it was, so
+    it is named apart: calling it "written as published" sent users looking for it in the OLX.
+    """
     out = []
-    unpublished = [e.key for e in model.entities if e.published_version is None and (
-        e.container_type in containers or (e.container_type is None and e.key not in in_units))]
+    deleted = [e.key for e in model.entities if e.draft_version is None and e.published_version is None]
+    if deleted:
+        out.append(warning("loss", f"OLX has no deleted entities; {len(deleted)} deleted entit(ies) "
+                           f"({_examples(deleted)}) are not written"))
+    unpublished = [e.key for e in model.entities if e.published_version is None and e.draft_version is not None
+                   and (e.container_type in containers or (e.container_type is None and e.key not in in_units))]
     if unpublished:
         out.append(warning("loss", f"OLX has no unpublished sections, subsections or blocks outside units; "
                            f"{len(unpublished)} never-published entit(ies) ({_examples(unpublished)}) are "
