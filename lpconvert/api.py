@@ -148,10 +148,14 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
             found = detect_format(src)
             if found is None:
                 src.close()
+                if src.ambiguous:
+                    # Two packages zipped together: --from would not help, so say what would.
+                    return ReadResult(None, [error("ambiguous-root", f"{label}: it holds several top-level "
+                                                   "folders, and any of them could be the package; zip one "
+                                                   "package at a time", file=label)], None, label)
                 root = f" (looked in {src.root.rstrip('/')}/)" if src.root else ""
-                hint = " (it holds several top-level folders; zip one package at a time)" if src.ambiguous else ""
                 return ReadResult(None, [error("unknown-format", f"{label}: no format recognises this source"
-                                               f"{root}{hint}; try --from with one of: {', '.join(format_names())}",
+                                               f"{root}; try --from with one of: {', '.join(format_names())}",
                                                file=label)], None, label)
             spec = found
         reader = spec.load_reader()

@@ -204,8 +204,9 @@ def test_two_wrapper_folders_are_ambiguous(tmp_path: Path) -> None:
     target.write_bytes(buf.getvalue())
     result = lpconvert.read(str(target))
     assert result.package is None
-    assert result.problems[0].code == "unknown-format"
+    assert result.problems[0].code == "ambiguous-root"
     assert "several top-level folders" in result.problems[0].message
+    assert "two.zip" in result.problems[0].message
 
 
 def test_pre_406_component_tables_are_tolerated(tmp_path: Path) -> None:
