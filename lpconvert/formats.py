@@ -55,6 +55,7 @@ LOSS_KIND_NAMES: dict[str, str] = {
     "version-attributes": "container settings (format, graded, due ...)",
     "unknown-fields": "fields lpconvert does not know",
     "loose-components": "components that no unit holds",
+    "version-times": "when each version was created",
 }
 """Loss kind -> what it is, in words. Kept here (not beside the detectors in
 `lpconvert.losses`, which need the model) so `lpconvert formats` stays import-light."""

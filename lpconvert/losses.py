@@ -109,6 +109,19 @@ def _orphan_components(p: CompletePackageInput) -> str | None:
     return None
 
 
+def _version_times(p: CompletePackageInput) -> str | None:
+    """Version creation times (upstream's archive records them per entity, not per version)."""
+    count, keys = 0, []
+    for e in p.entities:
+        timed = sum(1 for v in e.versions if v.created is not None)
+        if timed:
+            count += timed
+            keys.append(e.key)
+    if count:
+        return f"the created time of {count} version(s) of {len(keys)} entit(ies) ({_examples(keys)})"
+    return None
+
+
 _DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
     "collections": _collections,
     "other-versions": _other_versions,
@@ -119,6 +132,7 @@ _DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
     "version-attributes": _attributes,
     "unknown-fields": _unknown_fields,
     "loose-components": _orphan_components,
+    "version-times": _version_times,
 }
 
 LOSS_KINDS: dict[str, tuple[str, Callable[[CompletePackageInput], str | None]]] = {

@@ -164,7 +164,8 @@ def normalise(package: Package, cannot_hold: frozenset[str] = frozenset()) -> di
             "container_type": e.container_type, "can_stand_alone": e.can_stand_alone, "created": e.created,
             "draft": draft, "published": published, "extra": extras(e),
             "versions": sorted(({
-                "num": v.version_num, "title": v.title, "created": v.created, "children": v.children,
+                "num": v.version_num, "title": v.title, "children": v.children,
+                "created": None if "version-times" in cannot_hold else v.created,
                 "media": {p: _media(package, m) for p, m in v.media.items()},
                 "attributes": {} if "version-attributes" in cannot_hold else v.attributes,
                 "extra": extras(v),

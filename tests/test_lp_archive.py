@@ -170,6 +170,29 @@ def test_versions_beyond_draft_and_published_are_dropped_with_a_warning(tmp_path
     assert not strict_out.exists()
 
 
+def test_version_times_are_named_as_lost_and_entity_times_kept(tmp_path: Path) -> None:
+    """Upstream's archive dates the entity, not each version: a JSON or SQLite package's
+    version times cannot survive, and the user is told before anything is written."""
+    block = {"block.xml": {"text": "<html/>"}}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:x:y", "title": "T"},
+        "entities": [{"key": "xblock.v1:html:a", "created": "2024-05-01T10:00:00Z", "draft_version": 1,
+                      "published_version": 1, "versions": [
+                          {"version_num": 1, "title": "v1", "created": "2024-05-02T10:00:00Z", "media": block}]}],
+    })
+    out = tmp_path / "o.zip"
+    result = lpconvert.write(Package(model), str(out))
+    assert result.ok
+    losses = [p for p in result.problems if p.code == "loss"]
+    assert [p.field for p in losses] == ["version-times"]
+    assert "created time of 1 version(s)" in losses[0].message and "xblock.v1:html:a" in losses[0].message
+    back = _model(out).entities[0]
+    assert back.created is not None and back.created.isoformat().startswith("2024-05-01T10:00:00")
+    assert back.versions[0].created is None
+    refused = lpconvert.write(Package(model), str(tmp_path / "strict.zip"), strict=True)
+    assert not refused.ok and not (tmp_path / "strict.zip").exists()
+
+
 @pytest.mark.parametrize("layout", ["wrapped-zip", "directory", "wrapped-with-junk"])
 def test_wrapper_folders_and_directories_read_the_same(layout: str, tmp_path: Path) -> None:
     src = corpus("lp/upstream-library-backup.zip")

@@ -60,10 +60,11 @@ def _through(package: Package, fmt: str, tmp: Path, step: str) -> lpconvert.Read
 
 
 UNDECLARED: dict[str, set[str]] = {
-    # lp-archive follows upstream's archive, which has no version `created`, always writes a
-    # collection `created` (now, when absent) and sorts collection members; TOML has no null,
-    # so nulls nested in unknown fields are omitted (with the writer's own loss warning).
-    "lp-archive": {"version-created", "collection-created", "member-order", "nested-nulls"},
+    # lp-archive follows upstream's archive, which always writes a collection `created` (now,
+    # when absent) and sorts collection members; TOML has no null, so nulls nested in unknown
+    # fields are omitted (with the writer's own loss warning). Version times are a declared
+    # loss kind (`version-times`).
+    "lp-archive": {"collection-created", "member-order", "nested-nulls"},
 }
 """What a format changes without declaring it as a loss kind; compared as if it could not hold it."""
 
@@ -81,8 +82,6 @@ def _forget(data: dict[str, Any], gaps: set[str]) -> dict[str, Any]:
         if "nested-nulls" in gaps:
             entity["extra"] = {k: _without_nulls(v) for k, v in entity["extra"].items()}
         for version in entity["versions"]:
-            if "version-created" in gaps:
-                version["created"] = None
             if "nested-nulls" in gaps:
                 version["extra"] = {k: _without_nulls(v) for k, v in version["extra"].items()}
     for collection in data["collections"].values():

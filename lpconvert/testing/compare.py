@@ -58,7 +58,8 @@ def _digest(package: Package, media: Any) -> str:
 
 
 def _version(package: Package, version: EntityVersion, lost: frozenset[str], unknown: bool) -> dict[str, Any]:
-    out = _fields(version, ("title", "created", "children"), unknown)
+    names = ("title", "children") if "version-times" in lost else ("title", "created", "children")
+    out = _fields(version, names, unknown)
     out["media"] = Keyed({path: _digest(package, m) for path, m in version.media.items()})
     if "version-attributes" not in lost:
         out["attributes"] = _value(dict(version.attributes))

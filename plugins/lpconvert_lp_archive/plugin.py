@@ -36,6 +36,7 @@ def lpconvert_formats() -> list[FormatSpec]:
             probe=probe,
             reader="lpconvert_lp_archive.reader:read_archive",
             writer="lpconvert_lp_archive.writer:write_archive",
-            cannot_hold=frozenset({"other-versions", "root", "package-files", "version-attributes"}),
+            cannot_hold=frozenset({"other-versions", "root", "package-files", "version-attributes",
+                                  "version-times"}),
         )
     ]
