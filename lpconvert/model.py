@@ -130,16 +130,12 @@ class EntityVersion(HubModel):
     attributes: dict[StrictStr, JsonValue] = Field(default_factory=dict)
 
 
-class Entity(HubModel):
-    """A publishable entity: a component (`container_type` None) or a container."""
+class EntityKind:
+    """What an entity is, from its key and container type: shared by the hub's `Entity` and the
+    clipboard's items, so both name a kind the same way."""
 
-    key: NonEmptyStr
-    container_type: ContainerType | None = None
-    can_stand_alone: StrictBool = True
-    created: AwareDatetime | None = None
-    draft_version: VersionNum | None = None
-    published_version: VersionNum | None = None
-    versions: list[EntityVersion] = Field(default_factory=list)
+    key: str
+    container_type: str | None
 
     @property
     def is_container(self) -> bool:
@@ -152,6 +148,18 @@ class Entity(HubModel):
             return self.container_type
         parts = self.key.split(":", 2)
         return ":".join(parts[:2]) if len(parts) == 3 else "component"
+
+
+class Entity(EntityKind, HubModel):
+    """A publishable entity: a component (`container_type` None) or a container."""
+
+    key: NonEmptyStr
+    container_type: ContainerType | None = None
+    can_stand_alone: StrictBool = True
+    created: AwareDatetime | None = None
+    draft_version: VersionNum | None = None
+    published_version: VersionNum | None = None
+    versions: list[EntityVersion] = Field(default_factory=list)
 
     def version(self, num: int | None) -> EntityVersion | None:
         if num is None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr, ValidationError, model_validator
 
 from ..consistency import CHILD_TYPE
-from ..model import BinaryMedia, ContainerType, NonEmptyStr, TextMedia, VersionNum
+from ..model import BinaryMedia, ContainerType, EntityKind, NonEmptyStr, TextMedia, VersionNum
 from .errors import ClipboardError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +46,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class ClipboardItem(_Frozen):
+class ClipboardItem(EntityKind, _Frozen):
     """One copied entity at its current version: a component (media) or a container (children)."""
 
     key: NonEmptyStr
@@ -57,17 +57,6 @@ class ClipboardItem(_Frozen):
     children: list[StrictStr] | None = None
     media: dict[StrictStr, InlineMedia] = Field(default_factory=dict)
     attributes: dict[StrictStr, JsonValue] = Field(default_factory=dict)
-
-    @property
-    def is_container(self) -> bool:
-        return self.container_type is not None
-
-    @property
-    def kind(self) -> str:
-        """`section`/`subsection`/`unit`, or `namespace:type` for a component (as `Entity.kind`)."""
-        if self.container_type is not None:
-            return self.container_type
-        return ":".join(self.key.split(":", 2)[:2])
 
 
 class ClipboardCollection(_Frozen):
