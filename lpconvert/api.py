@@ -120,6 +120,22 @@ def detect_format(source: Source) -> FormatSpec | None:
     return matches[0] if matches else None
 
 
+def _folders_holding_a_package(source: Source) -> list[str]:
+    """Top-level folders some format recognises as a package root. Asked only when nothing
+    is recognised at the top and there are only folders there, which is either a package
+    whose marker file is missing (nothing found here) or packages zipped side by side."""
+    return [folder for folder in source.top_folders() if detect_format(source.within(folder)) is not None]
+
+
+def _ambiguous_root(label: str, packages: list[str]) -> Problem:
+    if len(packages) == 1:
+        where = f"its folder {packages[0]} holds a package, beside other folders"
+    else:
+        shown = ", ".join(packages[:3]) + (f" and {len(packages) - 3} more" if len(packages) > 3 else "")
+        where = f"its folders {shown} each hold a package"
+    return error("ambiguous-root", f"{label}: {where}; zip one package at a time, on its own", file=label)
+
+
 def read(source: str | Source, format: str | None = None, *, strict: bool = False,
          limits: Limits | None = None, progress: Progress | None = None,
          options: Mapping[str, str] | None = None) -> ReadResult:
@@ -147,12 +163,10 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
         else:
             found = detect_format(src)
             if found is None:
+                packages = _folders_holding_a_package(src) if src.ambiguous else []
                 src.close()
-                if src.ambiguous:
-                    # Two packages zipped together: --from would not help, so say what would.
-                    return ReadResult(None, [error("ambiguous-root", f"{label}: it holds several top-level "
-                                                   "folders, and any of them could be the package; zip one "
-                                                   "package at a time", file=label)], None, label)
+                if packages:
+                    return ReadResult(None, [_ambiguous_root(label, packages)], None, label)
                 root = f" (looked in {src.root.rstrip('/')}/)" if src.root else ""
                 return ReadResult(None, [error("unknown-format", f"{label}: no format recognises this source"
                                                f"{root}; try --from with one of: {', '.join(format_names())}",

@@ -218,18 +218,24 @@ def test_wrapper_folders_and_directories_read_the_same(layout: str, tmp_path: Pa
     assert _comparable(_model(target)) == expected
 
 
-def test_two_wrapper_folders_are_ambiguous(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("members", "code", "named"), [
+    (["A/package.toml", "B/package.toml"], "ambiguous-root", "its folders A/, B/ each hold a package"),
+    (["MyLib/package.toml", "notes/todo.txt"], "ambiguous-root", "its folder MyLib/ holds a package"),
+    # a library whose package.toml is missing has only folders at the top too: not ambiguous
+    (["entities/a.toml", "collections/c.toml"], "unknown-format", "no format recognises this source"),
+], ids=["two-packages", "package-beside-a-folder", "no-package"])
+def test_several_top_level_folders_name_the_ones_holding_a_package(
+        members: list[str], code: str, named: str, tmp_path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("A/package.toml", b"")
-        zf.writestr("B/package.toml", b"")
+        for name in members:
+            zf.writestr(name, b"")
     target = tmp_path / "two.zip"
     target.write_bytes(buf.getvalue())
     result = lpconvert.read(str(target))
     assert result.package is None
-    assert result.problems[0].code == "ambiguous-root"
-    assert "several top-level folders" in result.problems[0].message
-    assert "two.zip" in result.problems[0].message
+    assert [p.code for p in result.problems] == [code]
+    assert named in result.problems[0].message and "two.zip" in result.problems[0].message
 
 
 def test_pre_406_component_tables_are_tolerated(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ fsspec; zip and tar containers are parsed with the standard library.
 from __future__ import annotations
 
 import bz2
+import copy
 import gzip
 import io
 import lzma
@@ -525,6 +526,24 @@ class Source:
 
     def size(self, path: str) -> int | None:
         return self.files.get(path)
+
+    def top_folders(self) -> list[str]:
+        """The folders at the package root, sorted ('A/', 'B/')."""
+        return sorted({p.split("/", 1)[0] + "/" for p in self.files if "/" in p})
+
+    def within(self, folder: str) -> Source:
+        """A view of one folder as if it were the package root, sharing this source's reader.
+
+        For asking "is there a package in here?" when the root is ambiguous; the view is never
+        closed on its own (closing it would close this source).
+        """
+        prefix = folder.rstrip("/") + "/"
+        view = copy.copy(self)
+        view.root = self.root + prefix
+        view.files = {p[len(prefix):]: s for p, s in self.files.items() if p.startswith(prefix)}
+        view.ambiguous = False
+        view._dirs = None
+        return view
 
     # -- reading -------------------------------------------------------------------------
     def open(self, path: str) -> IO[bytes]:
