@@ -13,6 +13,8 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _LAST_PART = re.compile(r"(\[\d+\]|\.[^.\[]+)$")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
 
 
 def basic_string(text: str) -> str:
@@ -47,3 +49,41 @@ def nearest_line(lines: dict[str, int], field: str) -> int | None:
             break
         probe = shorter
     return None
+
+
+def field_lines(text: str) -> dict[str, int]:
+    """Dotted TOML path -> 1-based line, for the TOML these formats write: ``version[1].title``,
+    ``entity.draft.version_num``, ``subsection[1].unit[0].title``.
+
+    A line scan rather than a parser, because a parser forgets lines and this runs only when
+    there is a problem to point at. An array of tables is numbered within its parent
+    (``[[subsection.unit]]`` counts per subsection); a sub-table belongs to the latest element
+    of any array it names (``[version.container]`` to the last ``[[version]]``); each table a
+    header passes through gets that header's line unless it had its own, so a field of
+    ``entity.container`` points at ``[entity.container.unit]``.
+    """
+    lines: dict[str, int] = {}
+    table = ""
+    latest: dict[str, str] = {}  # header name ("subsection.unit") -> its latest indexed path
+    counts: dict[tuple[str, str], int] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            names = [part.strip().strip("\"'") for part in header.group(2).split(".")]
+            parent = ""
+            for k in range(len(names) - 1):
+                parent = latest.get(".".join(names[: k + 1]), f"{parent}.{names[k]}" if parent else names[k])
+                lines.setdefault(parent, n)
+            table = f"{parent}.{names[-1]}" if parent else names[-1]
+            if header.group(1) == "[[":
+                index = counts.get((parent, names[-1]), 0)
+                counts[(parent, names[-1])] = index + 1
+                table = f"{table}[{index}]"
+                latest[".".join(names)] = table
+            lines.setdefault(table, n)
+            continue
+        key_line = _KEY_LINE.match(line)
+        if key_line:
+            name = key_line.group(1).strip("\"'")
+            lines.setdefault(f"{table}.{name}" if table else name, n)
+    return lines

@@ -8,56 +8,19 @@ than keeping every file's text around for the whole run.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from lpconvert.tomltext import nearest_line
+from lpconvert.tomltext import field_lines, nearest_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from lpconvert.package import Loc
     from lpconvert.storage import Source
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
 
 _ENTITY_FIELDS = {
     "draft_version": "entity.draft.version_num",
     "published_version": "entity.published.version_num",
     "container_type": "entity.container",
 }
-
-
-def toml_field_lines(text: str) -> dict[str, int]:
-    """Dotted TOML path ("entity.draft.version_num", "version[1].title") -> 1-based line."""
-    lines: dict[str, int] = {}
-    table = ""
-    aot_counts: dict[str, int] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            name = header.group(2).replace(" ", "")
-            if header.group(1) == "[[":
-                index = aot_counts.get(name, -1) + 1
-                aot_counts[name] = index
-                table = f"{name}[{index}]"
-            else:
-                # [version.container] belongs to the latest [[version]]
-                head, _, rest = name.partition(".")
-                if head in aot_counts:
-                    table = f"{head}[{aot_counts[head]}]" + (f".{rest}" if rest else "")
-                else:
-                    table = name
-                    # [entity.container.unit] is where entity.container is written
-                    for cut in range(len(name) - 1, 0, -1):
-                        if name[cut] == ".":
-                            lines.setdefault(name[:cut], n)
-            lines.setdefault(table, n)
-            continue
-        key = _KEY.match(line)
-        if key:
-            name = key.group(1).strip("\"'")
-            lines.setdefault(f"{table}.{name}" if table else name, n)
-    return lines
 
 
 def hub_to_toml(loc: Loc) -> str:
@@ -107,7 +70,7 @@ class TomlLocator:
         """The line of a TOML field path in `file`, or of the nearest enclosing table."""
         if file not in self._cache:
             try:
-                self._cache[file] = toml_field_lines(self.source.read_text(file))
+                self._cache[file] = field_lines(self.source.read_text(file))
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 self._cache[file] = {}
         return nearest_line(self._cache[file], field)

@@ -9,50 +9,16 @@ headers and keys, done only when there is a problem to report.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from lpconvert.tomltext import nearest_line
+from lpconvert.tomltext import field_lines, nearest_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from lpconvert.package import Loc
     from lpconvert.storage import Source
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
-
 _ENTITY_FIELDS = {"draft_version": "draft", "published_version": "published", "container_type": ""}
 _VERSION_FIELDS = {"version_num": "version", "created": "version_created"}
-
-
-def toml_lines(text: str) -> dict[str, int]:
-    """Dotted TOML path (``subsection[1].unit[0].title``) -> 1-based line."""
-    lines: dict[str, int] = {}
-    table = ""
-    current: dict[str, str] = {}  # header name ("subsection.unit") -> indexed path
-    counts: dict[tuple[str, str], int] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            names = [part.strip().strip("\"'") for part in header.group(2).split(".")]
-            parent = ""
-            for k in range(len(names) - 1):
-                dotted_name = ".".join(names[: k + 1])
-                parent = current.get(dotted_name, f"{parent}.{names[k]}" if parent else names[k])
-            base = f"{parent}.{names[-1]}" if parent else names[-1]
-            if header.group(1) == "[[":
-                index = counts.get((parent, names[-1]), 0)
-                counts[(parent, names[-1])] = index + 1
-                base = f"{base}[{index}]"
-                current[".".join(names)] = base
-            table = base
-            lines.setdefault(table, n)
-            continue
-        key = _KEY.match(line)
-        if key:
-            name = key.group(1).strip("\"'")
-            lines.setdefault(f"{table}.{name}" if table else name, n)
-    return lines
 
 
 def _join(base: str, *parts: Any) -> str:
@@ -97,7 +63,7 @@ class SectionsLocator:
     def line(self, file: str, field: str) -> int | None:
         if file not in self._lines:
             try:
-                self._lines[file] = toml_lines(self.source.read_text(file))
+                self._lines[file] = field_lines(self.source.read_text(file))
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 self._lines[file] = {}
         lines = self._lines[file]
