@@ -1,8 +1,8 @@
 """Small TOML text helpers shared by the formats that write and locate TOML by hand.
 
 The lp-archive and sections formats write TOML line by line (tomlkit's document model costs
-minutes on a 100,000-component library) and map problems back to TOML lines. The two
-pieces they share live here so that a fix to escaping or to line lookup reaches both.
+minutes on a 100,000-component library) and map problems back to TOML lines. What they
+share (escaping, the line scan, the nearest-line lookup) lives here so that a fix reaches both.
 """
 
 from __future__ import annotations
