@@ -124,7 +124,7 @@ def _folders_holding_a_package(source: Source) -> list[str]:
     """Top-level folders some format recognises as a package root. Asked only when nothing
     is recognised at the top and there are only folders there, which is either a package
     whose marker file is missing (nothing found here) or packages zipped side by side."""
-    return [folder for folder in source.top_folders() if detect_format(source.within(folder)) is not None]
+    return [folder for folder, view in source.folder_views().items() if detect_format(view) is not None]
 
 
 def _ambiguous_root(label: str, packages: list[str]) -> Problem:
