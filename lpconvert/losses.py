@@ -18,7 +18,8 @@ from .model import CompletePackageInput
 from .problems import Problem, warning
 
 
-def _examples(keys: Iterable[str], limit: int = 3) -> str:
+def examples(keys: Iterable[str], limit: int = 3) -> str:
+    """The first few keys and how many more: how every loss message names what it drops."""
     keys = list(keys)
     shown = ", ".join(keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
@@ -26,7 +27,7 @@ def _examples(keys: Iterable[str], limit: int = 3) -> str:
 
 def _collections(p: CompletePackageInput) -> str | None:
     if p.collections:
-        return f"{len(p.collections)} collection(s) ({_examples(c.key for c in p.collections)})"
+        return f"{len(p.collections)} collection(s) ({examples(c.key for c in p.collections)})"
     return None
 
 
@@ -40,7 +41,7 @@ def _other_versions(p: CompletePackageInput) -> str | None:
             count += len(dropped)
             keys.append(f"{e.key} v{','.join(map(str, dropped))}")
     if count:
-        return f"{count} version(s) other than the current draft and published ({_examples(keys)})"
+        return f"{count} version(s) other than the current draft and published ({examples(keys)})"
     return None
 
 
@@ -49,14 +50,14 @@ def _published_behind(p: CompletePackageInput) -> str | None:
     keys = [e.key for e in p.entities
             if e.published_version is not None and e.draft_version not in (None, e.published_version)]
     if keys:
-        return f"the published version of {len(keys)} entit(ies) whose draft is ahead ({_examples(keys)})"
+        return f"the published version of {len(keys)} entit(ies) whose draft is ahead ({examples(keys)})"
     return None
 
 
 def _all_but_current(p: CompletePackageInput) -> str | None:
     keys = [e.key for e in p.entities if len(e.versions) > 1]
     if keys:
-        return f"every version but the current one of {len(keys)} entit(ies) ({_examples(keys)})"
+        return f"every version but the current one of {len(keys)} entit(ies) ({examples(keys)})"
     return None
 
 
@@ -68,14 +69,14 @@ def _root(p: CompletePackageInput) -> str | None:
 
 def _files(p: CompletePackageInput) -> str | None:
     if p.files:
-        return f"{len(p.files)} package-level file(s) ({_examples(sorted(p.files))})"
+        return f"{len(p.files)} package-level file(s) ({examples(sorted(p.files))})"
     return None
 
 
 def _attributes(p: CompletePackageInput) -> str | None:
     keys = [e.key for e in p.entities if any(v.attributes for v in e.versions)]
     if keys:
-        return f"container/version attributes of {len(keys)} entit(ies) ({_examples(keys)})"
+        return f"container/version attributes of {len(keys)} entit(ies) ({examples(keys)})"
     return None
 
 
@@ -96,7 +97,7 @@ def _unknown_fields(p: CompletePackageInput) -> str | None:
         if c.model_extra:
             found += [f"collection {c.key}.{k}" for k in c.model_extra]
     if found:
-        return f"{len(found)} unknown field(s) ({_examples(found)})"
+        return f"{len(found)} unknown field(s) ({examples(found)})"
     return None
 
 
@@ -105,7 +106,7 @@ def _orphan_components(p: CompletePackageInput) -> str | None:
     held = {c for e in p.entities for v in e.versions for c in (v.children or ())}
     keys = [e.key for e in p.entities if e.container_type is None and e.key not in held]
     if keys:
-        return f"{len(keys)} component(s) outside every unit ({_examples(keys)})"
+        return f"{len(keys)} component(s) outside every unit ({examples(keys)})"
     return None
 
 
@@ -118,7 +119,7 @@ def _version_times(p: CompletePackageInput) -> str | None:
             count += timed
             keys.append(e.key)
     if count:
-        return f"the created time of {count} version(s) of {len(keys)} entit(ies) ({_examples(keys)})"
+        return f"the created time of {count} version(s) of {len(keys)} entit(ies) ({examples(keys)})"
     return None
 
 

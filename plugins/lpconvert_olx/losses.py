@@ -9,12 +9,9 @@ to what it returns.
 
 from __future__ import annotations
 
+from lpconvert.losses import examples
 from lpconvert.model import CompletePackageInput, Entity
 from lpconvert.problems import Problem, warning
-
-
-def _examples(keys: list[str]) -> str:
-    return ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 def _draft_ahead(ent: Entity) -> bool:
@@ -43,7 +40,7 @@ def course_losses(model: CompletePackageInput) -> list[Problem]:
     out = []
     if lost:
         out.append(warning("loss", f"OLX keeps drafts only for units and blocks; the draft of {len(lost)} "
-                           f"section(s)/subsection(s) ({_examples(lost)}) is dropped and their published "
+                           f"section(s)/subsection(s) ({examples(lost)}) is dropped and their published "
                            "version written"))
     in_units = {c for e in entities if e.container_type == "unit" for v in e.versions for c in (v.children or ())}
     return out + outside_units(model, in_units, ("section", "subsection"))
@@ -54,7 +51,7 @@ def library_losses(model: CompletePackageInput) -> list[Problem]:
     out = []
     if containers:
         out.append(warning("loss", f"a v1 library holds components only; {len(containers)} container(s) "
-                           f"({_examples(containers)}) are dropped and their components listed at the top",
+                           f"({examples(containers)}) are dropped and their components listed at the top",
                            field="olx_layout"))
     return out + outside_units(model, set(), ())
 
@@ -69,18 +66,18 @@ def outside_units(model: CompletePackageInput, in_units: set[str], containers: t
     deleted = [e.key for e in model.entities if e.draft_version is None and e.published_version is None]
     if deleted:
         out.append(warning("loss", f"OLX has no deleted entities; {len(deleted)} deleted entit(ies) "
-                           f"({_examples(deleted)}) are not written"))
+                           f"({examples(deleted)}) are not written"))
     unpublished = [e.key for e in model.entities if e.published_version is None and e.draft_version is not None
                    and (e.container_type in containers or (e.container_type is None and e.key not in in_units))]
     if unpublished:
         out.append(warning("loss", f"OLX has no unpublished sections, subsections or blocks outside units; "
-                           f"{len(unpublished)} never-published entit(ies) ({_examples(unpublished)}) are "
+                           f"{len(unpublished)} never-published entit(ies) ({examples(unpublished)}) are "
                            "written as published"))
     loose_drafts = [e.key for e in model.entities if e.container_type is None and e.key not in in_units
                     and e.published_version is not None and _draft_ahead(e)]
     if loose_drafts:
         out.append(warning("loss", f"OLX keeps drafts only inside units; the draft of {len(loose_drafts)} "
-                           f"component(s) outside every unit ({_examples(loose_drafts)}) is dropped and the "
+                           f"component(s) outside every unit ({examples(loose_drafts)}) is dropped and the "
                            "published version written"))
     return out
 
@@ -102,7 +99,7 @@ def metadata_losses(model: CompletePackageInput) -> list[Problem]:
         dropped.append(f"{created} entity/version created time(s)")
     fixed = [e.key for e in model.entities if not e.can_stand_alone]
     if fixed:
-        dropped.append(f"can_stand_alone=false of {len(fixed)} entit(ies) ({_examples(fixed)})")
+        dropped.append(f"can_stand_alone=false of {len(fixed)} entit(ies) ({examples(fixed)})")
     if not dropped:
         return []
     return [warning("loss", "OLX has no place for " + "; ".join(dropped) + "; dropped")]
