@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -439,19 +440,22 @@ class OlxWriter:
         self.put("library.xml", _xml_bytes(el))
         self.problems += library_losses(self.model)
 
+    @cached_property
     def held(self) -> set[str]:
         """Keys listed by a container version this writer writes: its main or current version.
 
         A container with neither a draft nor a published version (deleted), and any older
         version, writes nothing; counting what only they list as held would drop it from the
         course without a word, and leave the course empty when a deleted section held it all.
+        Worked out once per write (the model does not change while it is written): the
+        sections, the loose subsections, units and components all ask.
         """
         return {c for e in self.model.entities if e.container_type is not None
                 for v in (self.main_version(e), e.current_version) if v is not None for c in (v.children or ())}
 
     def top_level(self, container_type: str) -> list[str]:
         """Entities of one type that no written container holds, in package order (a v2 library's sections)."""
-        held = self.held()
+        held = self.held
         return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
 
     def unsorted_chapter(self) -> list[etree._Element]:
@@ -461,7 +465,7 @@ class OlxWriter:
         subsections as they are, loose units in a sequential, loose components in a unit."""
         loose_subsections = self.top_level("subsection")
         loose_units = self.top_level("unit")
-        held = self.held()
+        held = self.held
         loose_components = [e.key for e in self.model.entities if e.container_type is None and e.key not in held]
         if not (loose_subsections or loose_units or loose_components):
             return []
