@@ -218,14 +218,18 @@ def _check_media(r: _Reporter, ent: Entity, num: int, media: dict, vloc: Loc) ->
     if not statics:
         return
     named = {n for ref in refs for n in ref.names}
-    for path in statics:
-        if scans_links(path):
-            named.update(_linked_names(r, media[path], path[len("static/"):]))
-    unquoted = unquote(html.unescape(text))
+    if any(path[len("static/"):] not in named for path in statics):
+        for path in statics:  # a file a carried stylesheet or page links to is referenced too
+            if scans_links(path):
+                named.update(_linked_names(r, media[path], path[len("static/"):]))
+    unquoted: str | None = None
     for path in statics:
         name = path[len("static/"):]
-        base = name.rsplit("/", 1)[-1]
-        if name not in named and name not in text and base not in text and name not in unquoted:
+        if name in named or name in text or name.rsplit("/", 1)[-1] in text:
+            continue
+        if unquoted is None:  # only for a name no link gave: the rare case, decoded once
+            unquoted = unquote(html.unescape(text))
+        if name not in unquoted:
             _add_file_problem(r, "unreferenced-media", f"{ent.key} v{num}: {path} is never mentioned "
                               "in block.xml", _block_xml_file(r, block, vloc), None, Severity.WARNING)
 

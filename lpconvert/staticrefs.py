@@ -72,6 +72,9 @@ _NOT_RELATIVE = re.compile(r"^(?:[a-zA-Z][\w+.-]*:|/|#|\{|\$)")
 _TRANSCRIPT_IDS = ("sub", "youtube_id_1_0", "youtube_id_0_75", "youtube_id_1_25", "youtube_id_1_5")
 """Video fields whose value Studio turns into a transcript file name, subs_{value}.srt.sjson."""
 
+_TEMPLATE = re.compile(r"\$\{|\{\{|\{%|^\{|^\$")
+"""A name a script or template fills in (``/static/${name}``, ``/static/{{ img }}``): not a file."""
+
 MAX_NAME = 1024
 """Longer "names" are text that happened to follow a link, never a file."""
 
@@ -148,7 +151,7 @@ def _links(text: str) -> list[StaticRef]:
         while end < limit and text[end] not in stops:
             end += 1
         raw = text[match.end():end].rstrip()
-        if not raw or raw.endswith("/") or end == limit and limit < len(text):
+        if not raw or raw.endswith("/") or end == limit and limit < len(text) or _TEMPLATE.search(raw):
             continue
         prefix = match.group(1)
         link = text[start:match.end()] + raw

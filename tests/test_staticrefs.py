@@ -50,6 +50,8 @@ def test_a_link_names_the_file(text: str, expected: list[str]) -> None:
     "var base = '/static/';",
     '<img src="/asset-v1:O+C+R+type@thumbnail+block@x.jpg"/>',
     "<p>no links at all</p>",
+    '<img src="/static/${name}.png"/>',  # filled in by a script or a template, not a file
+    '<img src="/static/{{ image }}"/>',
 ])
 def test_what_is_not_a_link_into_this_package(text: str) -> None:
     assert names(text) == []
