@@ -151,6 +151,8 @@ def _links(text: str) -> list[StaticRef]:
         while end < limit and text[end] not in stops:
             end += 1
         raw = text[match.end():end].rstrip()
+        if stops is _STOP_BARE:
+            raw = raw.rstrip(".,;:!")  # prose: "see /static/notes.pdf." ends the sentence, not the name
         if not raw or raw.endswith("/") or end == limit and limit < len(text) or _TEMPLATE.search(raw):
             continue
         prefix = match.group(1)

@@ -24,6 +24,7 @@ def names(text: str, **kwargs: object) -> list[str]:
     ("<style>p{background:url('/static/q a.png')}</style>", ["q a.png"]),
     ("<style>p{background:url(/static/bg.png)}</style>", ["bg.png"]),
     ("see /static/x.png for more", ["x.png"]),
+    ("<p>The notes are at /static/notes.pdf.</p>", ["notes.pdf"]),
     ('<script src="/static/hx.js"></script>', ["hx.js"]),
     ('<link rel="stylesheet" href="/static/style.css"/>', ["style.css"]),
     ('<img src="/static/images/placeholder-image.png"/>', ["images/placeholder-image.png"]),
