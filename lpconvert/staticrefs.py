@@ -172,7 +172,7 @@ def _video_fields(root: Any) -> list[StaticRef]:
         if transcripts:
             try:
                 value = json.loads(transcripts)
-            except ValueError:
+            except (ValueError, RecursionError):
                 value = None
             if isinstance(value, dict):
                 out += [StaticRef(v, v, f"transcripts[{k!r}] = {v!r}") for k, v in value.items()

@@ -276,3 +276,25 @@ def test_a_link_to_a_file_the_export_does_not_hold_is_still_a_warning(tmp_path: 
         assert _missing_links(result.problems) == {"/c4x/TinyX/T101/asset/map.png",
                                                    "/asset-v1:TinyX+T101+2026+type@asset+block@My_Diagram.png"}
         assert {p.file for p in result.problems if p.code == "missing-static"} == {"html/welcome.xml"}
+
+
+def test_json_nested_deeper_than_python_recurses_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """assets.json, a video's transcripts and a container setting, each 100,000 arrays deep."""
+    src = tmp_path / "course"
+    shutil.copytree(TINY, src)
+    deep = "[" * 100_000 + "]" * 100_000
+    (src / "policies" / "assets.json").write_text(deep)
+    lesson = src / "sequential" / "lesson1.xml"
+    lesson.write_text(lesson.read_text().replace("<sequential ", f'<sequential deep="{deep}" ', 1))
+    unit = src / "vertical" / "unit1.xml"
+    unit.write_text(unit.read_text().replace('<problem url_name="q1"/>',
+                                             f'<problem url_name="q1"/><video url_name="v" transcripts="{deep}"/>'))
+    with lpconvert.read(str(src)) as result:
+        assert result.package is not None
+        [warned] = [p for p in result.problems if p.code == "json-syntax"]
+        assert warned.file == "policies/assets.json"
+        lesson_attrs = result.package.model.entity_map()["lesson1"].current_version.attributes
+        assert lesson_attrs["deep"] == deep  # kept as the text it is
+    out = tmp_path / "out.tar.gz"
+    assert lpconvert.convert(str(src), str(out)).ok
+    assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []

@@ -61,7 +61,10 @@ def policy_file(policy: Mapping[str, Any], name: str) -> str | None:
 
 def read_policy(data: bytes) -> dict[str, Any]:
     """assets.json's entries (raises ValueError when it is not a JSON object)."""
-    doc = json.loads(data.decode("utf-8-sig"))
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise ValueError("it nests deeper than JSON is read") from None
     if not isinstance(doc, dict):
         raise ValueError("it is not a JSON object")
     return doc

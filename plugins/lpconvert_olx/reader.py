@@ -135,7 +135,7 @@ def _policy_title(reader: OlxWalk, run: str) -> str | None:
         except SourceError as exc:
             reader.problems.append(exc.problem())
             return None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             reader.problems.append(warning("json-syntax", f"{path} is not valid JSON: {exc}", path))
             return None
         course = doc.get(f"course/{run}") if isinstance(doc, dict) else None
