@@ -298,3 +298,16 @@ def test_json_nested_deeper_than_python_recurses_is_reported_not_a_crash(tmp_pat
     out = tmp_path / "out.tar.gz"
     assert lpconvert.convert(str(src), str(out)).ok
     assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []
+
+
+def test_a_file_kept_under_its_key_although_assets_json_names_another_comes_back_there(tmp_path: Path) -> None:
+    """assets.json says 'Brain green.png', but the export holds static/Brain_green.png: that file
+    is what the link means, and it is written back where it was, not under the display name."""
+    src = _course_with_assets(tmp_path)
+    (src / "static" / "Brain green.png").rename(src / "static" / "Brain_green.png")
+    with lpconvert.read(str(src)) as result:
+        q1 = result.package.model.entity_map()["xblock.v1:problem:q1"].current_version
+        assert result.package.read_media(q1.media["static/Brain_green.png"]) == b"\x89PNG brain"
+    out = tmp_path / "out.tar.gz"
+    assert lpconvert.convert(str(src), str(out)).ok
+    assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []

@@ -113,7 +113,8 @@ class CourseFiles:
     def place(self, name: str, path: str) -> str | None:
         """Where the file of `name` was, when the writer could not tell from `name` and assets.json
         (what ``@olx.static`` records); None when it can."""
-        return None if path in (f"static/{name}", policy_file(self.policy, name)) else path[len("static/"):]
+        derived = policy_file(self.policy, name) or f"static/{name}"  # what the writer does without a fact
+        return None if path == derived else path[len("static/"):]
 
     def by_key(self) -> dict[str, str]:
         """Asset key -> file, for every file in static/ (built once, when a name is not found otherwise)."""
