@@ -125,6 +125,23 @@ def test_unreferenced_media_is_a_warning() -> None:
     assert codes(problems, errors_only=False) == ["unreferenced-media"]
 
 
+def test_asset_key_links_and_video_transcripts_are_checked_like_static_links() -> None:
+    xml = ('<video transcripts="{&quot;en&quot;: &quot;v-en.srt&quot;}" sub="abc">'
+           '<handout src="/asset-v1:O+C+R+type@asset+block@slides.pdf"/></video>')
+    _, problems = validate([comp("xblock.v1:video:v", xml, media={"static/slides.pdf": {"text": "pdf"}})])
+    assert [p.message for p in problems] == [
+        "xblock.v1:video:v v1: block.xml refers to transcripts['en'] = 'v-en.srt', which neither this version "
+        "nor the package has"]  # the derived subs_abc.srt.sjson is lpconvert's guess, never a warning
+
+
+def test_a_file_a_carried_stylesheet_links_is_referenced() -> None:
+    xml = '<html><![CDATA[<link rel="stylesheet" href="/static/css/style.css"/>]]></html>'
+    media = {"static/css/style.css": {"text": "p { background: url(img/bg.png) }"},
+             "static/css/img/bg.png": {"base64": "AAAA"}, "static/stray.png": {"base64": "AAAA"}}
+    _, problems = validate([comp("xblock.v1:html:a", xml, media=media)])
+    assert [p.message for p in problems] == ["xblock.v1:html:a v1: static/stray.png is never mentioned in block.xml"]
+
+
 def test_inline_block_xml_is_checked_whatever_its_encoding() -> None:
     good = base64.b64encode(b"<video/>").decode()
     _, problems = validate([comp("xblock.v1:video:v", None, media={"block.xml": {"base64": good}})])

@@ -17,6 +17,7 @@ from lxml import etree
 
 import lpconvert
 from lpconvert.api import format_names
+from lpconvert.model import ResourceMedia
 from tests.conftest import FIXTURES, OLX_CORPORA, corpus
 
 TINY = FIXTURES / "olx" / "tiny-course"
@@ -118,10 +119,13 @@ def _counts(package: lpconvert.Package) -> Counter[str]:
 
 
 def _static_paths(package: lpconvert.Package) -> set[str]:
+    """The export's static/ files the hub holds: as course files, or as the file a component's
+    static/NAME was read from (a component names a file by its asset key, Studio stores it under
+    its display name: `Brain_green.png` is `static/Brain green.png`)."""
     paths = {p for p in package.model.files if p.startswith("static/")}
-    for _, _, path, _ in package.iter_media():
+    for _, _, path, media in package.iter_media():
         if path.startswith("static/"):
-            paths.add(path)
+            paths.add(media.resource if isinstance(media, ResourceMedia) else path)
     return paths
 
 

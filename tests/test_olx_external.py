@@ -21,7 +21,8 @@ COURSES = [p for p in OLX_CORPORA if "library" not in p.name and "problem-bank" 
 
 @pytest.mark.oracle
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["openedx-test-course.tar.gz", "olx-example-course.tar.gz"])
+@pytest.mark.parametrize("name", ["openedx-test-course.tar.gz", "olx-example-course.tar.gz",
+                                  "openedx-demo-course.tar.gz"])
 def test_olx_to_lp_archive_restores_upstream_with_one_entity_per_block(name: str, tmp_path: Path, oracle) -> None:
     archive = corpus(f"olx/{name}")
     expected = _expected_counts(_unpack(archive, tmp_path / "x"))

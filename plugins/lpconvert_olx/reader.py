@@ -6,7 +6,8 @@ once and nothing scans the file list per block. What it builds (docs/formats/olx
 * chapter -> section, sequential -> subsection, vertical -> unit; each block inside a
   vertical -> component ``xblock.v1:{type}:{url_name}`` whose block.xml is the block's OLX
   with its descendants inline (pointers expanded, html content as CDATA) and whose
-  ``static/`` holds the course files that OLX names as ``/static/...``;
+  ``static/`` holds the course files that OLX names (assets.py: asset keys resolved through
+  ``policies/assets.json`` to the files Studio stores under their display names);
 * the main tree is the published version, ``drafts/`` a draft version ahead of it;
 * how OLX laid a thing out (inline or in a file, html in a separate .html file, a wrapper
   lpconvert had to add) goes into the ``@olx`` attribute, so the writer can put it back;
@@ -134,7 +135,7 @@ def _policy_title(reader: OlxWalk, run: str) -> str | None:
         except SourceError as exc:
             reader.problems.append(exc.problem())
             return None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             reader.problems.append(warning("json-syntax", f"{path} is not valid JSON: {exc}", path))
             return None
         course = doc.get(f"course/{run}") if isinstance(doc, dict) else None

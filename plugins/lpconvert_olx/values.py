@@ -42,7 +42,7 @@ def decode_value(text: str) -> Any:
         return text
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than Python recurses: a string, kept as it is
         return text
     if isinstance(value, str):
         return text  # '"quoted"' stays the literal text with its quotes

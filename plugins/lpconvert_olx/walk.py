@@ -9,19 +9,17 @@ reader.py turns that into the raw hub package. See reader.py for the mapping.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from lxml import etree
 
-from lpconvert.consistency import STATIC_REF
 from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
 from lpconvert.xmlsafe import XmlError, parse_xml
 
+from .assets import CourseFiles
 from .values import FILE_TYPES, OLX_FACTS, block_file, component_key, decode_attributes
 from .xmltools import cdata_safe, element_text, elements, is_pointer, is_setting, set_first
 
@@ -88,6 +86,7 @@ class OlxWalk:
         self.root_file = ""
         self.prefetched: dict[str, bytes] = {}
         self.prefetched_bytes = 0
+        self.course_files = CourseFiles(source, self.problems)
 
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
@@ -323,9 +322,15 @@ class OlxWalk:
         defn.tail = None
         text = etree.tostring(defn, encoding="unicode")
         media: dict[str, Any] = {"block.xml": {"text": text}}
-        for name in self.static_refs(text, defn):
-            media[f"static/{name}"] = {"resource": f"static/{name}", "size": self.source.files[f"static/{name}"]}
-            self.static_used.add(f"static/{name}")
+        moved: dict[str, str] = {}
+        for name, found in sorted(self.course_files.attach(text, defn).items()):
+            media[f"static/{name}"] = {"resource": found, "size": self.source.files[found]}
+            self.static_used.add(found)
+            place = self.course_files.place(name, found)
+            if place is not None:
+                moved[name] = place
+        if moved:
+            facts["static"] = moved
         version: dict[str, Any] = {"title": defn.get("display_name", ""), "media": media}
         if facts:
             version["attributes"] = {OLX_FACTS: facts}
@@ -442,31 +447,6 @@ class OlxWalk:
         except ValueError:
             self.problems.append(error("invalid-value", f"{found} holds characters that XML cannot carry",
                                        found))
-
-    def static_refs(self, text: str, defn: etree._Element) -> list[str]:
-        """Course files a block's OLX names: ``/static/NAME``, and a video's transcript files."""
-        files = self.source.files
-        names: list[str] = []
-        # The substring test first: most blocks name no file, and it is far cheaper than the regex.
-        for ref in STATIC_REF.findall(text) if "/static/" in text else ():
-            for name in (ref, unquote(ref)):
-                if f"static/{name}" in files:
-                    names.append(name)
-                    break
-        if defn.tag == "video":
-            transcripts = defn.get("transcripts")
-            if transcripts:
-                try:
-                    value = json.loads(transcripts)
-                except ValueError:
-                    value = None
-                if isinstance(value, dict):
-                    names += [v for v in value.values() if isinstance(v, str) and f"static/{v}" in files]
-            for t in defn.iter("transcript"):
-                src = t.get("src")
-                if src and f"static/{src}" in files:
-                    names.append(src)
-        return sorted(set(names))
 
     # -- drafts ------------------------------------------------------------------------
     def drafts(self) -> None:

@@ -26,9 +26,10 @@ from lpconvert.formats import WriteOptions
 from lpconvert.model import Entity, EntityVersion, MediaFile, ResourceMedia
 from lpconvert.package import Package
 from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import TreeSink
+from lpconvert.storage import SourceError, TreeSink
 from lpconvert.xmlsafe import XmlError, parse_xml
 
+from .assets import ASSETS_JSON, policy_file, read_policy
 from .losses import course_losses, library_losses, metadata_losses
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
 from .xmltools import is_xml_name, set_first, xml_text
@@ -67,6 +68,12 @@ def library_key_parts(key: str) -> tuple[str, str]:
 def _facts(attributes: dict[str, Any]) -> dict[str, Any]:
     value = attributes.get(OLX_FACTS)
     return value if isinstance(value, dict) else {}
+
+
+def _safe_static(path: str) -> bool:
+    """A path that stays inside static/: an ``@olx`` fact or assets.json of a hand-edited hub may not."""
+    return path.startswith("static/") and "\\" not in path and all(
+        part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _layout(parent: etree._Element, children: list[etree._Element], indent: str) -> None:
@@ -297,14 +304,14 @@ class OlxWriter:
         except XmlError as exc:
             self.problems.append(error("bad-block-xml", f"{key} v{version.version_num}: block.xml {exc.message}"))
             return []
+        facts = _facts(version.attributes)
         for path, media in version.media.items():
             if path.startswith("static/"):
-                self.add_static(path, media, key)
+                self.add_static(self.studio_path(path, facts), media, key)
             elif path != "block.xml":
                 self.media_lost.append(f"{key}: {path}")
         if version.title != root.get("display_name", ""):
             self.titles_lost.append(key)
-        facts = _facts(version.attributes)
         code = self.clean(key.split(":", 2)[2] if key.count(":") >= 2 else key, key)
         return [self.block(root, code, True, facts, drafts)]
 
@@ -360,6 +367,29 @@ class OlxWriter:
         self.put(f"{'drafts/' if drafts else ''}html/{url_name_path(name)}", (el.text or "").encode("utf-8"))
         el.text = None
         set_first(el, "filename", filename)
+
+    @cached_property
+    def asset_policy(self) -> dict[str, Any]:
+        """The package's policies/assets.json (Studio's asset metadata), if it has one that reads."""
+        media = self.model.files.get(ASSETS_JSON)
+        if media is None:
+            return {}
+        try:
+            return read_policy(self.package.read_media(media))
+        except (ValueError, OSError, SourceError):
+            return {}  # kept byte for byte as a package file all the same; names stay as they are
+
+    def studio_path(self, path: str, facts: dict[str, Any]) -> str:
+        """Where Studio keeps a component's static/NAME: where the reader found it (``@olx.static``),
+        else the display name its assets.json entry gives, else static/NAME itself."""
+        name = path[len("static/"):]
+        moved = facts.get("static")
+        found = moved.get(name) if isinstance(moved, dict) else None
+        for candidate in (f"static/{found}" if isinstance(found, str) else None,
+                          policy_file(self.asset_policy, name) if self.asset_policy else None):
+            if candidate is not None and _safe_static(candidate):
+                return candidate
+        return path
 
     def add_static(self, path: str, media: MediaFile, key: str) -> None:
         known = self.static.get(path)
