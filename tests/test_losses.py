@@ -1,0 +1,197 @@
+"""Losses are known before the first byte: `--strict` names them all in one run, and
+`--allow-loss` accepts the ones a user expects while staying strict about the rest.
+
+Each OLX loss a run reports is checked against what actually comes back from the OLX it
+wrote, so a warning is never about something that was in fact written.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+
+import lpconvert
+from lpconvert.api import LpconvertError
+from lpconvert.model import CompletePackageInput
+from lpconvert.package import Package
+
+try:
+    from .conftest import corpus, run_cli
+    from .fixture_packages import build, full_data
+except ImportError:  # tests/ run as a plain directory
+    from conftest import corpus, run_cli  # type: ignore[no-redef]
+    from fixture_packages import build, full_data  # type: ignore[no-redef]
+
+FULL_OLX_KINDS = {"collections", "meta", "timestamps", "package-description", "can-stand-alone", "unknown-fields",
+                  "other-versions", "titles", "component-files", "version-numbers", "unpublished-outside-units",
+                  "package-key"}
+"""What OLX cannot hold of fixture_packages' "full" package, read off the fixture by hand:
+two collections; meta; created times; a description; first-steps cannot stand alone; x_
+fields; week-1's version 1; q1's title "Q1" with no display_name in its block.xml; q1's
+hello.txt outside static/; unit-a published 2, draft 3; "more" and the loose note never
+published; the v2 key lib:Org:FULL."""
+
+UPSTREAM_OLX_KINDS = {"collections", "meta", "timestamps", "titles", "version-numbers", "unpublished-outside-units",
+                      "drafts-outside-units", "package-key"}
+"""The issue's example: upstream's library backup written as a course (one collection, meta,
+times, a survey titled apart from its display_name, never-published content, a loose html
+with a draft ahead, a v2 key)."""
+
+
+def _kinds(stderr: str, severity: str) -> set[str]:
+    return set(re.findall(rf"\[([a-z-]+)\]: {severity}: .*\(loss\)", stderr))
+
+
+def _full_json(tmp_path: Path) -> Path:
+    path = tmp_path / "full.json"
+    assert lpconvert.write(build("full"), str(path)).written
+    return path
+
+
+# --------------------------------------------------------------------------- one round
+
+def test_strict_names_every_olx_loss_of_the_issue_example_in_one_run(tmp_path: Path) -> None:
+    out = tmp_path / "course.tar.gz"
+    proc = run_cli(str(corpus("lp/upstream-library-backup.zip")), str(out), "--strict")
+    assert proc.returncode == 1, proc.stderr
+    assert _kinds(proc.stderr, "error") == UPSTREAM_OLX_KINDS
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert proc.stderr.strip().splitlines()[-1].startswith("lpconvert: nothing written to")
+
+
+def test_strict_names_every_loss_of_the_full_fixture_in_one_run(tmp_path: Path) -> None:
+    source = _full_json(tmp_path)
+    out = tmp_path / "course.tar.gz"
+    proc = run_cli(str(source), str(out), "--strict")
+    assert proc.returncode == 1
+    assert _kinds(proc.stderr, "error") == FULL_OLX_KINDS
+    assert "error: unknown field 'meta.x_meta_note'" in proc.stderr, "the source's own warnings, in the same run"
+    assert not out.exists()
+
+
+def test_every_reported_olx_loss_is_true(tmp_path: Path) -> None:
+    """Write without --strict, read the OLX back, and find each reported loss in it."""
+    original = build("full")
+    out = tmp_path / "course.tar.gz"
+    written = lpconvert.write(original, str(out))
+    assert written.written
+    assert {p.field for p in written.problems if p.code == "loss"} == FULL_OLX_KINDS
+    with lpconvert.read(str(out)) as back:
+        assert back.package is not None
+        model = back.package.model
+        ents = model.entity_map()
+    assert model.collections == []
+    assert model.learning_package.key == "course-v1:Org+FULL+1"
+    assert model.meta is None or model.meta.created_by is None
+    assert model.learning_package.description == "" and model.learning_package.created is None
+    assert ents["first-steps"].can_stand_alone is True
+    assert ents["xblock.v1:problem:q1"].current_version.title == ""  # was "Q1"
+    assert set(ents["xblock.v1:problem:q1"].current_version.media) == {"block.xml"}  # hello.txt is gone
+    assert (ents["unit-a"].published_version, ents["unit-a"].draft_version) == (1, 2)  # were 2 and 3
+    assert ents["more"].published_version is not None
+    # and what is not reported is kept: the intro's draft (in a unit) comes back as a draft
+    intro = ents["xblock.v1:html:intro"]
+    assert intro.draft_version != intro.published_version
+    # the draft's title, "Intro ☃", is not its block's display_name: that is a loss too
+    assert intro.current_version.title == "Intro"
+    assert "xblock.v1:html:intro" in next(p.message for p in written.problems if p.field == "titles")
+
+
+def test_olx_to_olx_reports_no_loss_and_a_matching_title_is_no_loss(tmp_path: Path) -> None:
+    data = full_data()
+    data["entities"] = [e for e in data["entities"] if e["key"] == "xblock.v1:html:intro"]
+    data["entities"][0]["versions"][1]["title"] = "Intro"
+    for name in ("collections", "meta", "root", "files", "x_package_note"):
+        data.pop(name)
+    package = Package(CompletePackageInput.model_validate(data))
+    written = lpconvert.write(package, str(tmp_path / "a.tar.gz"), allow_loss=["timestamps", "package-description"])
+    kinds = {p.field for p in written.problems if p.code == "loss"}
+    assert "titles" not in kinds and "drafts-outside-units" in kinds
+
+
+# --------------------------------------------------------------------------- --allow-loss
+
+def test_allow_loss_accepts_some_kinds_and_stays_strict_about_the_rest(tmp_path: Path) -> None:
+    source = str(corpus("lp/upstream-library-backup.zip"))
+    out = tmp_path / "course.tar.gz"
+    proc = run_cli(source, str(out), "--strict", "--allow-loss", "collections,meta", "--allow-loss", "timestamps")
+    assert proc.returncode == 1
+    assert _kinds(proc.stderr, "warning") == {"collections", "meta", "timestamps"}
+    assert _kinds(proc.stderr, "error") == UPSTREAM_OLX_KINDS - {"collections", "meta", "timestamps"}
+    assert not out.exists()
+
+    everything = ",".join(sorted(UPSTREAM_OLX_KINDS))
+    proc = run_cli(source, str(out), "--strict", "--allow-loss", everything)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
+    assert _kinds(proc.stderr, "warning") == UPSTREAM_OLX_KINDS, "an allowed loss is still reported"
+    assert f"0 errors, {len(UPSTREAM_OLX_KINDS)} warnings" in proc.stderr
+
+
+def test_unknown_loss_kind_is_a_usage_error_with_a_suggestion(tmp_path: Path) -> None:
+    out = tmp_path / "course.tar.gz"
+    proc = run_cli(str(_full_json(tmp_path)), str(out), "--strict", "--allow-loss", "meta,colections")
+    assert proc.returncode == 2
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("lpconvert: unknown loss kind 'colections' (did you mean 'collections'?)")
+    assert "titles" in first and "version-numbers" in first, "the known kinds are listed"
+    assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_formats_lists_each_kind_a_destination_can_lose() -> None:
+    proc = run_cli("formats")
+    assert proc.returncode == 0
+    olx = proc.stdout.split("\nolx ", 1)[1].split("\nsections ", 1)[0]
+    for kind in ("collections", "meta", "timestamps", "can-stand-alone", "titles", "version-numbers",
+                 "drafts-outside-units", "library-containers", "component-files"):
+        assert re.search(rf"^\s+{kind}\s+\S", olx, re.MULTILINE), kind
+
+
+def test_library_api_allow_loss(tmp_path: Path) -> None:
+    package = build("full")
+    allowed = sorted(FULL_OLX_KINDS - {"titles"})
+    refused = lpconvert.write(package, str(tmp_path / "a.tar.gz"), strict=True, allow_loss=allowed)
+    assert not refused.written and not (tmp_path / "a.tar.gz").exists()
+    assert [p.field for p in refused.problems if p.is_error] == ["titles"]
+    assert {p.field for p in refused.problems if not p.is_error} == set(allowed)
+    done = lpconvert.write(package, str(tmp_path / "b.tar.gz"), strict=True, allow_loss=[",".join(FULL_OLX_KINDS)])
+    assert done.written and not any(p.is_error for p in done.problems)
+    with pytest.raises(LpconvertError, match="did you mean 'titles'"):
+        lpconvert.write(package, str(tmp_path / "c.tar.gz"), allow_loss=["tittles"])
+    assert not (tmp_path / "c.tar.gz").exists()
+
+
+# --------------------------------------------------------------------------- OLX's own kinds
+
+def test_v1_library_layout_says_containers_go_before_writing(tmp_path: Path) -> None:
+    out = tmp_path / "lib.tar.gz"
+    proc = run_cli(str(_full_json(tmp_path)), str(out), "--strict", "--olx-layout", "library")
+    assert proc.returncode == 1
+    assert "library-containers" in _kinds(proc.stderr, "error")
+    assert not out.exists()
+
+
+def _two_components(first: bytes, second: bytes) -> Package:
+    def component(code: str, data: bytes) -> dict:
+        return {"key": f"xblock.v1:html:{code}", "draft_version": 1, "published_version": 1,
+                "versions": [{"version_num": 1, "title": code, "media": {
+                    "block.xml": {"text": f'<html display_name="{code}"><![CDATA[<img src="/static/a.png"/>]]></html>'},
+                    "static/a.png": {"base64": base64.b64encode(data).decode()}}}]}
+    return Package(CompletePackageInput.model_validate({
+        "learning_package": {"key": "course-v1:O+L+1", "title": "L"},
+        "entities": [{"key": "u", "container_type": "unit", "draft_version": 1, "published_version": 1,
+                      "versions": [{"version_num": 1, "title": "U", "children": ["xblock.v1:html:a",
+                                                                                 "xblock.v1:html:b"]}]},
+                     component("a", first), component("b", second)]}))
+
+
+def test_one_static_path_with_two_different_files_is_a_loss_and_the_same_file_is_not(tmp_path: Path) -> None:
+    same = lpconvert.write(_two_components(b"1234", b"1234"), str(tmp_path / "same.tar.gz"), strict=True)
+    assert same.written, [p.render() for p in same.problems]
+    differ = lpconvert.write(_two_components(b"1234", b"5678"), str(tmp_path / "differ.tar.gz"), strict=True)
+    assert not differ.written and not (tmp_path / "differ.tar.gz").exists()
+    [clash] = [p for p in differ.problems if p.field == "static-conflicts"]
+    assert "static/a.png of xblock.v1:html:b" in clash.message
