@@ -195,3 +195,18 @@ def test_one_static_path_with_two_different_files_is_a_loss_and_the_same_file_is
     assert not differ.written and not (tmp_path / "differ.tar.gz").exists()
     [clash] = [p for p in differ.problems if p.field == "static-conflicts"]
     assert "static/a.png of xblock.v1:html:b" in clash.message
+
+
+def test_a_draft_olx_writes_as_its_published_version_is_named(tmp_path: Path) -> None:
+    package = _two_components(b"1234", b"1234")
+    data = package.model.model_dump()
+    component = data["entities"][1]
+    draft = {**component["versions"][0], "version_num": 2}  # the same block.xml and file
+    component.update(versions=[component["versions"][0], draft], draft_version=2)
+    written = lpconvert.write(Package(CompletePackageInput.model_validate(data)), str(tmp_path / "a.tar.gz"))
+    [numbers] = [p.message for p in written.problems if p.field == "version-numbers"]
+    assert "the draft of 1 entit(ies) (xblock.v1:html:a)" in numbers
+    with lpconvert.read(str(tmp_path / "a.tar.gz")) as back:
+        assert back.package is not None
+        a = back.package.model.entity_map()["xblock.v1:html:a"]
+        assert (a.published_version, a.draft_version) == (1, 1)

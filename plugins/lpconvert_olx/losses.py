@@ -155,21 +155,68 @@ def library_containers(package: Package, options: Mapping[str, str]) -> str | No
     return None
 
 
+class _Bytes:
+    """Whether two media files hold different bytes: the same object or resource is the same
+    file, a different size a different one; only two files of one size are read (once each)."""
+
+    def __init__(self, package: Package) -> None:
+        self.package = package
+        self.digests: dict[int, str] = {}
+
+    def digest(self, media: MediaFile) -> str:
+        known = self.digests.get(id(media))
+        if known is None:
+            known = self.digests[id(media)] = hashlib.sha256(self.package.read_media(media)).hexdigest()
+        return known
+
+    def differ(self, a: MediaFile, b: MediaFile) -> bool:
+        if a == b:
+            return False
+        if self.package.media_size(a) != self.package.media_size(b):
+            return True
+        return self.digest(a) != self.digest(b)
+
+
+def _same_in_olx(ent: Entity, same: _Bytes) -> bool:
+    """Whether a kept draft is written exactly as its published version, which a reader then
+    takes for no draft at all (only a title OLX does not write, or a number, told them apart)."""
+    draft, published = ent.version(ent.draft_version), ent.version(ent.published_version)
+    if draft is None or published is None:
+        return False
+    if ent.container_type is not None:
+        def settings(v: EntityVersion) -> dict[str, Any]:
+            return {k: val for k, val in v.attributes.items() if k != OLX_FACTS}
+        return (draft.title, draft.children, settings(draft)) == (published.title, published.children,
+                                                                  settings(published))
+    return draft.media.keys() == published.media.keys() and not any(
+        same.differ(media, published.media[path]) for path, media in draft.media.items())
+
+
 def version_numbers(package: Package, options: Mapping[str, str]) -> str | None:
-    """OLX has no version numbers: reading it back numbers the published version 1 and a kept draft 2."""
+    """OLX has no version numbers: reading it back numbers the published version 1 and a kept
+    draft 2, and a draft OLX writes exactly as its published version is no draft at all."""
     plan = _Plan(package.model, options)
-    keys = []
+    same = _Bytes(package)
+    keys, merged = [], []
     for e in plan.written():
-        if e.published_version is None:
-            renumbered = e.draft_version != 1
+        if e.key in plan.draft_kept and _same_in_olx(e, same):
+            merged.append(e.key)
+        elif e.published_version is None:
+            if e.draft_version != 1:
+                keys.append(e.key)
         else:
             kept_draft = e.draft_version if e.key in plan.draft_kept else e.published_version
-            renumbered = e.published_version != 1 or kept_draft not in (e.published_version, 2)
-        if renumbered:
-            keys.append(e.key)
+            if e.published_version != 1 or kept_draft not in (e.published_version, 2):
+                keys.append(e.key)
+    parts = []
     if keys:
-        return (f"OLX has no version numbers; {len(keys)} entit(ies) ({examples(keys)}) come back numbered "
-                "from 1 (published 1, a draft ahead 2)")
+        parts.append(f"{len(keys)} entit(ies) ({examples(keys)}) come back numbered from 1 (published 1, a "
+                     "draft ahead 2)")
+    if merged:
+        parts.append(f"the draft of {len(merged)} entit(ies) ({examples(merged)}) is written as its published "
+                     "version is, so they come back with that version only")
+    if parts:
+        return "OLX has no version numbers; " + "; ".join(parts)
     return None
 
 
@@ -245,26 +292,12 @@ def component_files(package: Package, options: Mapping[str, str]) -> str | None:
 def static_conflicts(package: Package, options: Mapping[str, str]) -> str | None:
     """OLX has one static/ folder: two different files under one path cannot both be written.
 
-    Sizes tell most files apart; bytes are compared only for two files of the same size, so
-    a library that repeats one image in every component reads each copy once at most.
+    Bytes are compared as `_Bytes` does, so a library that repeats one image in every
+    component reads each copy once at most.
     """
     plan = _Plan(package.model, options)
     first: dict[str, MediaFile] = {}
-    digests: dict[int, str] = {}
-
-    def digest(media: MediaFile) -> str:
-        known = digests.get(id(media))
-        if known is None:
-            known = digests[id(media)] = hashlib.sha256(package.read_media(media)).hexdigest()
-        return known
-
-    def differs(a: MediaFile, b: MediaFile) -> bool:
-        if a == b:
-            return False
-        if package.media_size(a) != package.media_size(b):
-            return True
-        return digest(a) != digest(b)
-
+    differs = _Bytes(package).differ
     clashes: list[str] = []
     held = [(e.key, path, media) for e, v in plan.components() for path, media in v.media.items()
             if path.startswith("static/")]
