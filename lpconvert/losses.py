@@ -6,7 +6,10 @@ actually uses into a `loss` warning that says what will be dropped, with counts 
 examples. With strict mode the conversion stops here, before a byte is written.
 
 Keeping the detectors in the core (not in each writer) means every format describes its
-losses in the same words, and a new format only has to name the kinds.
+losses in the same words, and a new format only has to name the kinds. A loss only one
+format has is a kind that format declares with its own detector (`FormatSpec.losses`);
+`losses_for` runs both, so a writer reports nothing while writing and one `--strict` run
+names every loss. `allowed_kinds` checks the kinds a user accepts (`--allow-loss`).
 """
 
 from __future__ import annotations
