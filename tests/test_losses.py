@@ -8,15 +8,21 @@ wrote, so a warning is never about something that was in fact written.
 from __future__ import annotations
 
 import base64
+import json
 import re
+import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import lpconvert
-from lpconvert.api import LpconvertError
+from lpconvert.api import LpconvertError, get_format
+from lpconvert.formats import FormatSpec, LossKind
+from lpconvert.hookspecs import hookimpl
 from lpconvert.model import CompletePackageInput
-from lpconvert.package import Package
+from lpconvert.package import Package, RawPackage
+from lpconvert.testing import assert_roundtrip, check_plugin, sample_package, use_plugins
 
 try:
     from .conftest import corpus, run_cli
@@ -210,3 +216,75 @@ def test_a_draft_olx_writes_as_its_published_version_is_named(tmp_path: Path) ->
         assert back.package is not None
         a = back.package.model.entity_map()["xblock.v1:html:a"]
         assert (a.published_version, a.draft_version) == (1, 1)
+
+
+# --------------------------------------------------------------------------- a format's own kinds
+
+def _toy(name: str, *, drop: tuple[str, ...] = (), cannot_hold: frozenset[str] = frozenset(),
+         losses: tuple = ()) -> types.ModuleType:
+    """A plugin module for format `name`: the package as one JSON file, without the top-level
+    parts in `drop` and without any `created`/`updated` time when "times" is in it."""
+    module = types.ModuleType(f"toy_losses_{name}")
+
+    def write(package: Package, sink: Any, options: Any) -> list[Any]:
+        data = package.model.model_dump(mode="json", exclude_none=True)
+        for part in drop:
+            data.pop(part, None)
+        if "times" in drop:
+            for holder in [data["learning_package"], *data["entities"], *(v for e in data["entities"]
+                                                                          for v in e["versions"])]:
+                holder.pop("created", None)
+                holder.pop("updated", None)
+        sink.write_bytes("toy.json", json.dumps(data).encode("utf-8"))
+        return []
+
+    def read(source: Any, options: Any) -> RawPackage:
+        return RawPackage(json.loads(source.read_text("toy.json")))
+
+    @hookimpl
+    def lpconvert_formats() -> list[FormatSpec]:
+        return [FormatSpec(name=name, description="toy format", probe=lambda s: s.exists("toy.json"),
+                           reader=read, writer=write, cannot_hold=cannot_hold, losses=losses)]
+
+    module.LPCONVERT_API = 1  # type: ignore[attr-defined]
+    module.lpconvert_formats = lpconvert_formats  # type: ignore[attr-defined]
+    return module
+
+
+def test_the_round_trip_helper_passes_over_the_new_core_kinds_when_declared(tmp_path: Path) -> None:
+    drop = ("meta", "times")
+    with use_plugins(_toy("forgetful", drop=drop)), sample_package() as package, \
+            pytest.raises(AssertionError, match=r"(?s)learning_package.created: expected.*meta: missing"):
+        assert_roundtrip(package, "forgetful", tmp_path / "a")
+    honest = _toy("honest", drop=drop, cannot_hold=frozenset({"meta", "timestamps"}))
+    with use_plugins(honest), sample_package() as package:
+        assert_roundtrip(package, "honest", tmp_path / "b")
+        kinds = {p.field for p in lpconvert.write(package, str(tmp_path / "c"), "honest").problems}
+        assert kinds == {"meta", "timestamps"}
+
+
+def _says_welcome(package: Package, options: Any) -> str | None:
+    keys = [e.key for e in package.model.entities if e.key.endswith(":welcome")]
+    return f"toy drops the welcome of {len(keys)} component(s)" if keys else None
+
+
+def test_a_format_s_own_kind_is_detected_before_writing_and_can_be_allowed(tmp_path: Path) -> None:
+    toy = _toy("welcoming", losses=(LossKind("no-welcome", "the welcome component", _says_welcome),))
+    with use_plugins(toy), sample_package() as package:
+        refused = lpconvert.write(package, str(tmp_path / "a"), "welcoming", strict=True)
+        assert not refused.written and not (tmp_path / "a").exists()
+        assert [(p.field, p.message) for p in refused.problems] == [
+            ("no-welcome", "toy drops the welcome of 1 component(s)")]
+        allowed = lpconvert.write(package, str(tmp_path / "b"), "welcoming", strict=True, allow_loss=["no-welcome"])
+        assert allowed.written and [p.field for p in allowed.problems] == ["no-welcome"]
+        assert "no-welcome" in get_format("welcoming").loss_kinds
+    with pytest.raises(LpconvertError, match="unknown loss kind 'no-welcome'"):
+        lpconvert.write(build("full"), str(tmp_path / "c.json"), allow_loss=["no-welcome"])
+
+
+def test_the_contract_checks_a_format_s_own_kinds() -> None:
+    module = _toy("clashing", losses=(LossKind("collections", "taken", _says_welcome),
+                                      LossKind("fine-kind", "ok", "no_such_module_xyz:detect")))
+    found = "\n".join(check_plugin(module))
+    assert "own loss kind 'collections'" in found and "no_such_module_xyz" in found
+    assert check_plugin(_toy("tidy", losses=(LossKind("fine-kind", "ok", _says_welcome),))) == []
