@@ -12,12 +12,12 @@ no result to attach them to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .formats import FormatSpec, ReadOptions, WriteOptions
-from .losses import find_losses
+from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
 from .package import Package
 from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
@@ -224,19 +224,40 @@ def choose_output_format(destination: str, to: str | None) -> FormatSpec:
     return spec
 
 
+def check_allow_loss(allow_loss: Iterable[str]) -> frozenset[str]:
+    """The loss kinds `allow_loss` names (``"a,b"`` items split); an unknown kind is a usage error."""
+    if isinstance(allow_loss, str):
+        allow_loss = [allow_loss]
+    try:
+        return allowed_kinds(allow_loss, known_kinds(get_registry().formats.values()))
+    except UnknownLossKind as exc:
+        raise LpconvertError(str(exc)) from None
+
+
+def _as_strict(problems: list[Problem], allowed: frozenset[str]) -> list[Problem]:
+    """What `strict` makes of the problems: every warning an error, but an allowed loss."""
+    return [p if is_allowed(p, allowed) else p.as_error() for p in problems]
+
+
 def write(package: Package, destination: str, format: str | None = None, *, force: bool = False,
           strict: bool = False, progress: Progress | None = None,
-          options: Mapping[str, str] | None = None, container: str | None = None) -> WriteResult:
+          options: Mapping[str, str] | None = None, container: str | None = None,
+          allow_loss: Iterable[str] = ()) -> WriteResult:
     """Write a package; atomically, refusing an existing destination unless `force`.
 
-    The format is `format`, else the one the destination's suffix names. What the format
-    cannot hold is reported as `loss` warnings; with `strict` any loss is an error and
-    nothing is written.
+    The format is `format`, else the one the destination's suffix names. Every loss the
+    format will cause is found before writing and reported as `loss` warnings; with `strict`
+    any loss is an error and nothing is written, except the kinds in `allow_loss` (see
+    `lpconvert formats`), which stay warnings. An unknown kind raises `LpconvertError`.
     """
     spec = choose_output_format(destination, format)
-    losses = find_losses(package.model, spec.cannot_hold, spec.name)
-    if strict and losses:
-        return WriteResult([p.as_error() for p in losses], destination, spec.name, False)
+    allowed = check_allow_loss(allow_loss)
+    try:
+        losses = losses_for(package, spec, options)
+    except SourceError as exc:
+        return WriteResult([exc.problem()], destination, spec.name, False)
+    if strict and not all(is_allowed(p, allowed) for p in losses):
+        return WriteResult(_as_strict(losses, allowed), destination, spec.name, False)
     kind = "file" if spec.output == "file" else (container or container_for(destination))
     writer = spec.load_writer()
     try:
@@ -244,8 +265,8 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
             extra = writer(package, sink, WriteOptions(progress=progress or NullProgress(),
                                                         extra=dict(options or {})))
             problems = losses + list(extra or [])
-            if strict and problems:
-                raise _StrictAbort([p.as_error() for p in problems])
+            if strict and has_errors(_as_strict(problems, allowed)):
+                raise _StrictAbort(_as_strict(problems, allowed))
             if has_errors(problems):
                 raise _StrictAbort(problems)
     except _StrictAbort as abort:
@@ -267,15 +288,30 @@ class _StrictAbort(Exception):
 def convert(source: str, destination: str, *, from_format: str | None = None, to: str | None = None,
             force: bool = False, strict: bool = False, limits: Limits | None = None,
             progress: Progress | None = None, read_options: Mapping[str, str] | None = None,
-            write_options: Mapping[str, str] | None = None, container: str | None = None) -> ConvertResult:
-    """Read `source` and write it to `destination`. Nothing is written if reading found errors."""
+            write_options: Mapping[str, str] | None = None, container: str | None = None,
+            allow_loss: Iterable[str] = ()) -> ConvertResult:
+    """Read `source` and write it to `destination`. Nothing is written if reading found errors.
+
+    With `strict`, a source whose only problems are warnings is still read, so that its
+    warnings and every loss the destination would cause are refused together, in one run;
+    `allow_loss` names loss kinds `strict` accepts (see `write`).
+    """
     spec = choose_output_format(destination, to)  # fail on usage errors before reading
-    result = read(source, from_format, strict=strict, limits=limits, progress=progress, options=read_options)
+    allowed = check_allow_loss(allow_loss)
+    result = read(source, from_format, limits=limits, progress=progress, options=read_options)
     if result.package is None:
-        return ConvertResult(result, None, list(result.problems))
+        problems = [p.as_error() for p in result.problems] if strict else list(result.problems)
+        return ConvertResult(result, None, problems)
+    if strict and result.problems:
+        try:
+            losses = losses_for(result.package, spec, write_options)
+        finally:
+            result.close()
+        refused = ReadResult(None, [p.as_error() for p in result.problems], result.format, result.source)
+        return ConvertResult(refused, None, refused.problems + _as_strict(losses, allowed))
     try:
         written = write(result.package, destination, spec.name, force=force, strict=strict, progress=progress,
-                        options=write_options, container=container)
+                        options=write_options, container=container, allow_loss=allow_loss)
     finally:
         result.close()
     return ConvertResult(result, written, list(result.problems) + written.problems)

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="format-specific option for the reader (repeatable)")
     conv.add_argument("--olx-layout", choices=("course", "library"),
                       help="OLX writer: write a v2 library as a course (default) or a v1 library")
+    conv.add_argument("--allow-loss", action="append", default=[], metavar="KIND[,KIND...]",
+                      help="accept these loss kinds (see `lpconvert formats`): still reported, but --strict "
+                      "does not refuse them (repeatable)")
     _add_common(conv)
 
     val = sub.add_parser("validate", help="report every problem in IN",
@@ -209,7 +212,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         result = api.convert(args.source, args.destination, from_format=args.from_format, to=args.to,
                              force=args.force, strict=args.strict, limits=_limits(args), progress=progress,
                              read_options=_pairs(args.read_option, "-I"), write_options=_options(args),
-                             container=args.container)
+                             container=args.container, allow_loss=args.allow_loss)
     except api.LpconvertError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -294,7 +297,6 @@ def _human(n: int) -> str:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
-    from .formats import LOSS_KIND_NAMES
     from .plugin_manager import get_registry
 
     registry = get_registry()
@@ -305,9 +307,10 @@ def cmd_formats(args: argparse.Namespace) -> int:
         suffixes = f" default for {', '.join(spec.suffixes)}" if spec.suffixes else ""
         print(f"{spec.name:<12} {modes:<11}{suffixes}  [{spec.plugin}]")
         print(f"    {spec.description}")
-        if spec.cannot_hold:
-            lost = "; ".join(LOSS_KIND_NAMES.get(k, k) for k in sorted(spec.cannot_hold))
-            print(f"    cannot hold: {lost}")
+        if spec.loss_kinds:
+            print("    cannot hold (loss kinds, for --allow-loss):")
+            for kind, what in spec.loss_kinds.items():
+                print(f"      {kind:<26} {what}")
         else:
             print("    lossless")
     for failed in registry.failures():

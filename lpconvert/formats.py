@@ -56,11 +56,33 @@ LOSS_KIND_NAMES: dict[str, str] = {
     "unknown-fields": "fields lpconvert does not know",
     "loose-components": "components that no unit holds",
     "version-times": "when each version was created",
+    "meta": "who made the package, when and where (meta: created_by, created_at, origin_server ...)",
+    "package-description": "the package's description",
+    "timestamps": "every created/updated time (of the package, its entities and their versions)",
+    "can-stand-alone": "can_stand_alone = false (a component only its container may use)",
 }
-"""Loss kind -> what it is, in words. Kept here (not beside the detectors in
-`lpconvert.losses`, which need the model) so `lpconvert formats` stays import-light."""
+"""Loss kind -> what it is, in words: the kinds the core detects, which any format may declare.
+Kept here (not beside the detectors in `lpconvert.losses`, which need the model) so
+`lpconvert formats` stays import-light."""
 
 
+@dataclass(frozen=True)
+class LossKind:
+    """A loss only one format has, declared by it with its own detector (`FormatSpec.losses`).
+
+    `detector` is ``(package, options) -> message | None`` (or a ``"module:function"``
+    string, so declaring it imports nothing): given the package and the writer's ``-O``
+    options, it returns the whole warning (what is dropped, counted, with examples) or None
+    when this package loses nothing of the kind. It runs before the writer, so `--strict`
+    can refuse before the first byte, and every loss is named in one run.
+    """
+
+    name: str
+    description: str
+    detector: LossDetector | str
+
+
+LossDetector = Callable[["Package", Mapping[str, str]], "str | None"]
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
 Probe = Callable[["Source"], bool]
@@ -89,6 +111,7 @@ class FormatSpec:
       A tree is bundled as the destination's name says: ".zip" a zip, ".tar.gz"/".tgz" a
       gzip'd tar, ".tar" a tar, anything else a directory.
     * `cannot_hold`: loss kinds (keys of `LOSS_KIND_NAMES`; detectors in `lpconvert.losses`) this format drops.
+    * `losses`: loss kinds only this format has, each with its own detector (`LossKind`).
     """
 
     name: str
@@ -99,7 +122,15 @@ class FormatSpec:
     writer: Writer | str | None = None
     output: Literal["tree", "file"] = "tree"
     cannot_hold: frozenset[str] = frozenset()
+    losses: tuple[LossKind, ...] = ()
     plugin: str = ""
+
+    @property
+    def loss_kinds(self) -> dict[str, str]:
+        """Every loss kind this format may cause -> what it is: the core's it declares, then its own."""
+        out = {kind: LOSS_KIND_NAMES.get(kind, kind) for kind in sorted(self.cannot_hold)}
+        out.update((loss.name, loss.description) for loss in self.losses)
+        return out
 
     @property
     def can_read(self) -> bool:
@@ -120,6 +151,15 @@ class FormatSpec:
         if fn is None:
             raise ValueError(f"format {self.name} cannot be written")
         return fn
+
+    def load_loss_detectors(self) -> list[tuple[str, LossDetector]]:
+        """(kind, detector) of the format's own loss kinds, imported now (they may need lxml ...)."""
+        out = []
+        for loss in self.losses:
+            fn = _resolve(loss.detector)
+            assert fn is not None
+            out.append((loss.name, fn))
+        return out
 
     def probe_source(self, source: Source) -> bool:
         fn = _resolve(self.probe)

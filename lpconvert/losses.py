@@ -6,16 +6,24 @@ actually uses into a `loss` warning that says what will be dropped, with counts 
 examples. With strict mode the conversion stops here, before a byte is written.
 
 Keeping the detectors in the core (not in each writer) means every format describes its
-losses in the same words, and a new format only has to name the kinds.
+losses in the same words, and a new format only has to name the kinds. A loss only one
+format has is a kind that format declares with its own detector (`FormatSpec.losses`);
+`losses_for` runs both, so a writer reports nothing while writing and one `--strict` run
+names every loss. `allowed_kinds` checks the kinds a user accepts (`--allow-loss`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from .formats import LOSS_KIND_NAMES
+from .formats import LOSS_KIND_NAMES, FormatSpec
 from .model import CompletePackageInput
 from .problems import Problem, warning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .package import Package
 
 
 def examples(keys: Iterable[str], limit: int = 3) -> str:
@@ -123,6 +131,43 @@ def _version_times(p: CompletePackageInput) -> str | None:
     return None
 
 
+def _meta(p: CompletePackageInput) -> str | None:
+    if p.meta is None:
+        return None
+    said = [k for k, v in p.meta.model_dump(exclude=set(p.meta.model_extra or {})).items()
+            if v is not None and k != "format_version"]
+    if said:
+        return f"the package's meta ({', '.join(said)})"
+    return None
+
+
+def _description(p: CompletePackageInput) -> str | None:
+    if p.learning_package.description:
+        return "the package's description"
+    return None
+
+
+def _timestamps(p: CompletePackageInput) -> str | None:
+    """Every created/updated time but meta's (that one is `meta`'s)."""
+    lp = p.learning_package
+    said = [name for name, value in (("created", lp.created), ("updated", lp.updated)) if value is not None]
+    parts = [f"the package's {' and '.join(said)} time"] if said else []
+    entities = [e.key for e in p.entities if e.created is not None]
+    if entities:
+        parts.append(f"the created time of {len(entities)} entit(ies) ({examples(entities)})")
+    versions = _version_times(p)
+    if versions:
+        parts.append(versions)
+    return "; ".join(parts) or None
+
+
+def _stand_alone(p: CompletePackageInput) -> str | None:
+    keys = [e.key for e in p.entities if not e.can_stand_alone]
+    if keys:
+        return f"can_stand_alone = false of {len(keys)} entit(ies) ({examples(keys)})"
+    return None
+
+
 _DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
     "collections": _collections,
     "other-versions": _other_versions,
@@ -134,6 +179,10 @@ _DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
     "unknown-fields": _unknown_fields,
     "loose-components": _orphan_components,
     "version-times": _version_times,
+    "meta": _meta,
+    "package-description": _description,
+    "timestamps": _timestamps,
+    "can-stand-alone": _stand_alone,
 }
 
 LOSS_KINDS: dict[str, tuple[str, Callable[[CompletePackageInput], str | None]]] = {
@@ -153,3 +202,44 @@ def find_losses(package: CompletePackageInput, cannot_hold: Iterable[str], forma
         if detail:
             out.append(warning("loss", f"{format_name} cannot hold {detail}; dropped", field=kind))
     return out
+
+
+def losses_for(package: Package, spec: FormatSpec, options: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every loss writing `package` as `spec` will cause, before anything is written: one
+    `loss` warning per kind, core and the format's own, its `field` naming the kind (what
+    `--allow-loss` matches)."""
+    out = find_losses(package.model, spec.cannot_hold, spec.name)
+    for kind, detector in spec.load_loss_detectors():
+        message = detector(package, dict(options or {}))
+        if message:
+            out.append(warning("loss", message, field=kind))
+    return out
+
+
+def known_kinds(formats: Iterable[FormatSpec]) -> dict[str, str]:
+    """Every loss kind -> what it is: the core's, and the own kinds of each installed format."""
+    out = dict(LOSS_KIND_NAMES)
+    for spec in formats:
+        out.update((loss.name, loss.description) for loss in spec.losses)
+    return out
+
+
+class UnknownLossKind(ValueError):
+    """An --allow-loss / `allow_loss` kind no format declares: a usage error."""
+
+
+def allowed_kinds(values: Iterable[str], known: Mapping[str, str]) -> frozenset[str]:
+    """The kinds a user accepts, from ``KIND[,KIND...]`` values; an unknown one is refused
+    with the closest known kind and the whole list, so a typo never silently accepts nothing."""
+    kinds = frozenset(k.strip() for value in values for k in value.split(",") if k.strip())
+    unknown = sorted(kinds - set(known))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownLossKind(f"unknown loss kind {unknown[0]!r}{hint}; known kinds: {', '.join(sorted(known))}")
+    return kinds
+
+
+def is_allowed(problem: Problem, allowed: frozenset[str]) -> bool:
+    """Whether `problem` is a loss of a kind the user accepted (still reported, never an error)."""
+    return problem.code == "loss" and problem.field in allowed

@@ -161,21 +161,25 @@ def normalise(package: Package, cannot_hold: frozenset[str] = frozenset()) -> di
         elif "other-versions" in cannot_hold:
             versions = [v for v in versions if v.version_num in (draft, published)]
         entities[e.key] = {
-            "container_type": e.container_type, "can_stand_alone": e.can_stand_alone, "created": e.created,
+            "container_type": e.container_type,
+            "can_stand_alone": True if "can-stand-alone" in cannot_hold else e.can_stand_alone,
+            "created": None if "timestamps" in cannot_hold else e.created,
             "draft": draft, "published": published, "extra": extras(e),
             "versions": sorted(({
                 "num": v.version_num, "title": v.title, "children": v.children,
-                "created": None if "version-times" in cannot_hold else v.created,
+                "created": None if cannot_hold & {"version-times", "timestamps"} else v.created,
                 "media": {p: _media(package, m) for p, m in v.media.items()},
                 "attributes": {} if "version-attributes" in cannot_hold else v.attributes,
                 "extra": extras(v),
             } for v in versions), key=lambda v: v["num"]),
         }
+    lp_dropped = ({"description"} if "package-description" in cannot_hold else set()) | (
+        {"created", "updated"} if "timestamps" in cannot_hold else set())
     return {
-        "meta": None if model.meta is None else {**model.meta.model_dump(exclude=set(model.meta.model_extra or {})),
-                                                 "extra": extras(model.meta)},
+        "meta": None if model.meta is None or "meta" in cannot_hold else {
+            **model.meta.model_dump(exclude=set(model.meta.model_extra or {})), "extra": extras(model.meta)},
         "learning_package": {**model.learning_package.model_dump(
-            exclude=set(model.learning_package.model_extra or {})), "extra": extras(model.learning_package)},
+            exclude=set(model.learning_package.model_extra or {}) | lp_dropped), "extra": extras(model.learning_package)},
         "entities": entities,
         "collections": {} if "collections" in cannot_hold else {
             c.key: {"title": c.title, "description": c.description, "created": c.created,

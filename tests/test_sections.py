@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import tarfile
 import tomllib
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import lpconvert
 from lpconvert.api import get_format
 
 try:
-    from .conftest import FIXTURES, LP_CORPORA
+    from .conftest import FIXTURES, LP_CORPORA, OLX_CORPORA
     from .fixture_packages import build, normalise
 except ImportError:  # tests/ run as a plain directory
-    from conftest import FIXTURES, LP_CORPORA  # type: ignore[no-redef]
+    from conftest import FIXTURES, LP_CORPORA, OLX_CORPORA  # type: ignore[no-redef]
     from fixture_packages import build, normalise  # type: ignore[no-redef]
 
 HAND = FIXTURES / "sections" / "hand-written"
@@ -219,3 +221,61 @@ def test_text_with_newlines_and_control_characters_survives(tmp_path):
         assert back.package is not None, [p.render() for p in back.problems]
         held = get_format("sections").cannot_hold
         assert normalise(back.package, held) == normalise(package, held)
+
+
+# --------------------------------------------------------------------------- OLX fidelity
+
+def _current_only(package: lpconvert.Package) -> lpconvert.Package:
+    """The package as sections declares it comes back: each entity's current version only,
+    published when that version was (its `history` and `published-behind-draft` losses)."""
+    entities = []
+    for entity in package.model.entities:
+        version = entity.current_version
+        if version is None:
+            continue
+        num = version.version_num
+        entities.append(entity.model_copy(update={
+            "versions": [version], "draft_version": num if entity.draft_version == num else None,
+            "published_version": num if entity.published_version == num else None}))
+    return lpconvert.Package(package.model.model_copy(update={"entities": entities}), package.resources)
+
+
+@pytest.mark.parametrize("archive", OLX_CORPORA, ids=lambda p: p.name)
+def test_olx_through_sections_comes_back_like_olx_through_json(archive: Path, tmp_path: Path) -> None:
+    """OLX -> sections -> OLX writes the same files (canonical XML, bytes) as OLX -> json -> OLX,
+    less only what sections declares it drops: JSON-valued settings keep their key order, and
+    a block without a display_name gets none."""
+    with lpconvert.read(str(archive)) as original:
+        assert original.package is not None
+        via_json = tmp_path / "json.tar.gz"
+        assert lpconvert.write(_current_only(original.package), str(via_json), "olx").written
+        assert lpconvert.write(original.package, str(tmp_path / "sections"), "sections").written
+    via_sections = tmp_path / "sections.tar.gz"
+    converted = lpconvert.convert(str(tmp_path / "sections"), str(via_sections))
+    assert converted.ok, [p.render() for p in converted.problems if p.is_error]
+    expected, found = _unpack(via_json, tmp_path / "a"), _unpack(via_sections, tmp_path / "b")
+    assert set(expected) == set(found)
+    assert [path for path in sorted(expected) if _canonical(expected[path]) != _canonical(found[path])] == []
+
+
+def _unpack(archive: Path, into: Path) -> dict[str, Path]:
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return {str(p.relative_to(into)): p for p in into.rglob("*") if p.is_file()}
+
+
+def _canonical(path: Path) -> bytes:
+    if path.suffix == ".xml":
+        return etree.canonicalize(from_file=str(path), strip_text=True).encode()
+    return path.read_bytes()
+
+
+def test_a_table_value_keeps_its_key_order_when_a_plain_key_follows_a_table() -> None:
+    from lpconvert_sections.tomlout import dumps
+
+    setting = {"topics": [{"name": "Social", "id": "social"}], "max_team_size": 10, "extra": {"a": 1}}
+    doc = {"root": {"attributes": {"teams_configuration": setting, "after": "x"}}}
+    back = tomllib.loads(dumps(doc, tables=True))
+    assert back == doc
+    assert list(back["root"]["attributes"]) == ["teams_configuration", "after"]
+    assert list(back["root"]["attributes"]["teams_configuration"]) == ["topics", "max_team_size", "extra"]

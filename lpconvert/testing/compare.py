@@ -58,7 +58,7 @@ def _digest(package: Package, media: Any) -> str:
 
 
 def _version(package: Package, version: EntityVersion, lost: frozenset[str], unknown: bool) -> dict[str, Any]:
-    names = ("title", "children") if "version-times" in lost else ("title", "created", "children")
+    names = ("title", "children") if lost & {"version-times", "timestamps"} else ("title", "created", "children")
     out = _fields(version, names, unknown)
     out["media"] = Keyed({path: _digest(package, m) for path, m in version.media.items()})
     if "version-attributes" not in lost:
@@ -91,19 +91,22 @@ def comparable(package: Package, lost: Iterable[str] = ()) -> dict[str, Any]:
     for entity in model.entities:
         if "loose-components" in lost and not entity.is_container and entity.key not in held:
             continue
-        record = _fields(entity, ("container_type", "can_stand_alone", "created"), unknown)
+        names = ["container_type"] + ["can_stand_alone"] * ("can-stand-alone" not in lost) + \
+            ["created"] * ("timestamps" not in lost)
+        record = _fields(entity, names, unknown)
         versions, numbers_count = _kept_versions(entity, lost)
         if numbers_count:
             record["draft_version"] = entity.draft_version
             record["published_version"] = entity.published_version
         record["versions"] = Keyed({n: _version(package, v, lost, unknown) for n, v in versions.items()})
         entities[entity.key] = record
+    package_fields = ["key", "title"] + ["description"] * ("package-description" not in lost) + \
+        ["created", "updated"] * ("timestamps" not in lost)
     out: dict[str, Any] = {
-        "learning_package": _fields(model.learning_package, ("key", "title", "description", "created", "updated"),
-                                    unknown),
+        "learning_package": _fields(model.learning_package, package_fields, unknown),
         "entities": entities,
     }
-    if model.meta is not None:
+    if model.meta is not None and "meta" not in lost:
         out["meta"] = _fields(model.meta, ("format_version", "created_by", "created_by_email", "created_at",
                                            "origin_server"), unknown)
     if "collections" not in lost:

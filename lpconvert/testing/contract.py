@@ -62,6 +62,14 @@ def _check_spec(spec: FormatSpec) -> list[str]:
     unknown = sorted(set(spec.cannot_hold) - set(LOSS_KINDS))
     if unknown:
         out.append(f"unknown loss kind(s) {', '.join(unknown)} (known: {', '.join(sorted(LOSS_KINDS))})")
+    for loss in spec.losses:
+        if not _NAME.match(loss.name) or loss.name in LOSS_KINDS or not loss.description.strip():
+            out.append(f"own loss kind {loss.name!r} needs a lowercase-and-dashes name that is not a core "
+                       "kind's, and a description")
+    try:
+        spec.load_loss_detectors()
+    except Exception as exc:  # noqa: BLE001
+        out.append(f"a loss detector does not resolve: {type(exc).__name__}: {exc}")
     for role, loader in (("reader", spec.load_reader if spec.can_read else None),
                          ("writer", spec.load_writer if spec.can_write else None)):
         if loader is None:

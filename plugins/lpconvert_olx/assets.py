@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from lpconvert.package import Package
 from lpconvert.problems import Problem, warning
 from lpconvert.staticrefs import StaticRef, scans_links, static_references
 from lpconvert.storage import Source, SourceError
@@ -57,6 +58,41 @@ def policy_file(policy: Mapping[str, Any], name: str) -> str | None:
     if any(part in (".", "..") for part in folder.split("/")):
         folder = ""  # never outside static/
     return posixpath.join("static", folder, display)
+
+
+def safe_static(path: str) -> bool:
+    """A path that stays inside static/: an ``@olx`` fact or assets.json of a hand-edited hub may not."""
+    return path.startswith("static/") and "\\" not in path and all(
+        part not in ("", ".", "..") for part in path.split("/"))
+
+
+def studio_path(path: str, facts: Mapping[str, Any], policy: Mapping[str, Any]) -> str:
+    """Where Studio keeps a component's static/NAME: where the reader found it (``@olx.static``),
+    else the display name its assets.json entry gives, else static/NAME itself.
+
+    The writer puts files there and the `static-conflicts` loss detector compares files there,
+    so both must ask this one function."""
+    name = path[len("static/"):]
+    moved = facts.get("static")
+    found = moved.get(name) if isinstance(moved, dict) else None
+    for candidate in (f"static/{found}" if isinstance(found, str) else None,
+                      policy_file(policy, name) if policy else None):
+        if candidate is not None and safe_static(candidate):
+            return candidate
+    return path
+
+
+def package_policy(package: Package) -> dict[str, Any]:
+    """A package's policies/assets.json entries, if it has one that reads; else none.
+
+    A package file that does not read is kept byte for byte all the same: names stay as they are."""
+    media = package.model.files.get(ASSETS_JSON)
+    if media is None:
+        return {}
+    try:
+        return read_policy(package.read_media(media))
+    except (ValueError, OSError, SourceError):
+        return {}
 
 
 def read_policy(data: bytes) -> dict[str, Any]:

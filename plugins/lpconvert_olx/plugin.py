@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
+from lpconvert.formats import FormatSpec, LossKind
 from lpconvert.hookspecs import hookimpl
 
 LPCONVERT_API = 1
+_HERE = "lpconvert_olx.losses"
+
+LOSS_KINDS: tuple[LossKind, ...] = (
+    LossKind("drafts-outside-units", "a draft ahead of the published version, outside units (sections, "
+             "subsections, components no unit holds)", f"{_HERE}:drafts_outside_units"),
+    LossKind("unpublished-outside-units", "never-published sections, subsections and components outside "
+             "units (written as published)", f"{_HERE}:unpublished_outside_units"),
+    LossKind("deleted-entities", "deleted entities (neither draft nor published)", f"{_HERE}:deleted_entities"),
+    LossKind("library-containers", "containers, in a v1 library (-O olx_layout=library)",
+             f"{_HERE}:library_containers"),
+    LossKind("version-numbers", "version numbers (read back, published is 1 and a draft ahead 2)",
+             f"{_HERE}:version_numbers"),
+    LossKind("package-key", "a package key other than a course's or a v1 library's (a v2 library's lib:...)",
+             f"{_HERE}:package_key"),
+    LossKind("titles", "a title other than the block's display_name", f"{_HERE}:titles"),
+    LossKind("component-files", "a component's files outside static/", f"{_HERE}:component_files"),
+    LossKind("static-conflicts", "different files under one static/ path", f"{_HERE}:static_conflicts"),
+    LossKind("xml-characters", "values XML cannot carry (control characters, attribute names that are not "
+             "XML names)", f"{_HERE}:xml_characters"),
+)
+"""OLX's own loss kinds (detectors in losses.py), listed by `lpconvert formats` after the core's."""
 
 
 def probe(source) -> bool:  # type: ignore[no-untyped-def]
@@ -28,6 +49,8 @@ def lpconvert_formats() -> list[FormatSpec]:
             probe=probe,
             reader="lpconvert_olx.reader:read_olx",
             writer="lpconvert_olx.writer:write_olx",
-            cannot_hold=frozenset({"collections", "other-versions", "unknown-fields"}),
+            cannot_hold=frozenset({"collections", "other-versions", "unknown-fields", "meta", "package-description",
+                                   "timestamps", "can-stand-alone"}),
+            losses=LOSS_KINDS,
         )
     ]

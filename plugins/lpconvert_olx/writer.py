@@ -16,7 +16,6 @@ streamed, one file at a time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -25,12 +24,12 @@ from lxml import etree
 from lpconvert.formats import WriteOptions
 from lpconvert.model import Entity, EntityVersion, MediaFile, ResourceMedia
 from lpconvert.package import Package
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import SourceError, TreeSink
+from lpconvert.problems import Problem, error
+from lpconvert.storage import TreeSink
 from lpconvert.xmlsafe import XmlError, parse_xml
 
-from .assets import ASSETS_JSON, policy_file, read_policy
-from .losses import course_losses, library_losses, metadata_losses
+from .assets import package_policy, studio_path
+from .losses import writes_library
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
 from .xmltools import is_xml_name, set_first, xml_text
 
@@ -68,12 +67,6 @@ def library_key_parts(key: str) -> tuple[str, str]:
 def _facts(attributes: dict[str, Any]) -> dict[str, Any]:
     value = attributes.get(OLX_FACTS)
     return value if isinstance(value, dict) else {}
-
-
-def _safe_static(path: str) -> bool:
-    """A path that stays inside static/: an ``@olx`` fact or assets.json of a hand-edited hub may not."""
-    return path.startswith("static/") and "\\" not in path and all(
-        part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _layout(parent: etree._Element, children: list[etree._Element], indent: str) -> None:
@@ -119,9 +112,6 @@ class OlxWriter:
         self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
-        self.unwritable: list[str] = []
-        self.titles_lost: list[str] = []
-        self.media_lost: list[str] = []
 
     # -- output -----------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
@@ -139,43 +129,15 @@ class OlxWriter:
             self.sink.write_stream(f"{self.top}/{path}", stream, size)
 
     def clean(self, text: str, owner: str) -> str:
-        """`text` without characters XML cannot carry; their removal is reported once."""
-        cleaned, changed = xml_text(text)
-        if changed:
-            self.unwritable.append(f"{owner}: control characters in {text!r}")
-        return cleaned
+        """`text` without characters XML cannot carry (reported before writing: `xml-characters`)."""
+        return xml_text(text)[0]
 
     def set_attributes(self, el: etree._Element, pairs: list[tuple[str, str]], owner: str) -> None:
-        """Attributes as XML allows them: an impossible name is dropped, impossible characters removed."""
+        """Attributes as XML allows them: an impossible name is dropped, impossible characters removed
+        (both reported before writing, as `xml-characters` losses)."""
         for name, value in pairs:
-            if not is_xml_name(name):
-                self.unwritable.append(f"{owner}: attribute {name!r} (not an XML name)")
-                continue
-            el.set(name, self.clean(value, owner))
-
-    def report_titles(self) -> None:
-        """In OLX a block's title is its display_name; a hub title that says otherwise cannot be kept."""
-        self.report_lost(self.titles_lost, lambda n, shown: (
-            f"OLX takes a block's title from its display_name; the different title of {n} "
-            f"component(s) ({shown}) is dropped"))
-
-    def report_media(self) -> None:
-        """A component file outside static/ has no place in an OLX export (course files live in static/)."""
-        self.report_lost(self.media_lost, lambda n, shown: (
-            f"OLX keeps a block's files in static/ only; {n} other file(s) ({shown}) are dropped"))
-
-    def report_lost(self, items: list[str], say: Callable[[int, str], str]) -> None:
-        """One `loss` warning for what could not be written, naming the first three of them."""
-        lost = sorted(set(items))
-        if lost:
-            shown = ", ".join(lost[:3]) + (" ..." if len(lost) > 3 else "")
-            self.problems.append(warning("loss", say(len(lost), shown)))
-
-    def report_unwritable(self) -> None:
-        if self.unwritable:
-            self.problems.append(warning(
-                "loss", f"XML cannot carry {len(self.unwritable)} value(s): "
-                f"{'; '.join(self.unwritable[:3])}{' ...' if len(self.unwritable) > 3 else ''}; dropped"))
+            if is_xml_name(name):
+                el.set(name, self.clean(value, owner))
 
     # -- versions ---------------------------------------------------------------------
     @staticmethod
@@ -307,11 +269,7 @@ class OlxWriter:
         facts = _facts(version.attributes)
         for path, media in version.media.items():
             if path.startswith("static/"):
-                self.add_static(self.studio_path(path, facts), media, key)
-            elif path != "block.xml":
-                self.media_lost.append(f"{key}: {path}")
-        if version.title != root.get("display_name", ""):
-            self.titles_lost.append(key)
+                self.add_static(studio_path(path, facts, self.asset_policy), media, key)
         code = self.clean(key.split(":", 2)[2] if key.count(":") >= 2 else key, key)
         return [self.block(root, code, True, facts, drafts)]
 
@@ -370,35 +328,12 @@ class OlxWriter:
 
     @cached_property
     def asset_policy(self) -> dict[str, Any]:
-        """The package's policies/assets.json (Studio's asset metadata), if it has one that reads."""
-        media = self.model.files.get(ASSETS_JSON)
-        if media is None:
-            return {}
-        try:
-            return read_policy(self.package.read_media(media))
-        except (ValueError, OSError, SourceError):
-            return {}  # kept byte for byte as a package file all the same; names stay as they are
-
-    def studio_path(self, path: str, facts: dict[str, Any]) -> str:
-        """Where Studio keeps a component's static/NAME: where the reader found it (``@olx.static``),
-        else the display name its assets.json entry gives, else static/NAME itself."""
-        name = path[len("static/"):]
-        moved = facts.get("static")
-        found = moved.get(name) if isinstance(moved, dict) else None
-        for candidate in (f"static/{found}" if isinstance(found, str) else None,
-                          policy_file(self.asset_policy, name) if self.asset_policy else None):
-            if candidate is not None and _safe_static(candidate):
-                return candidate
-        return path
+        """The package's policies/assets.json (Studio's asset metadata), read once per write."""
+        return package_policy(self.package)
 
     def add_static(self, path: str, media: MediaFile, key: str) -> None:
-        known = self.static.get(path)
-        if known is None:
-            self.static[path] = media
-        elif known != media and self.package.media_size(known) != self.package.media_size(media):
-            self.problems.append(warning("loss", f"{key} has its own {path}, different from another "
-                                         "component's; OLX has one static/ folder, so the first one is kept",
-                                         path))
+        """The first file under a path is written (a different one is a `static-conflicts` loss)."""
+        self.static.setdefault(path, media)
 
     # -- whole packages ---------------------------------------------------------------
     def root_attributes(self, attributes: dict[str, Any]) -> dict[str, str]:
@@ -444,7 +379,6 @@ class OlxWriter:
             self.put("course.xml", etree.tostring(pointer, encoding="unicode").encode("utf-8"))
             self.put(f"course/{url_name_path(run)}.xml", _xml_bytes(el))
         self.write_drafts()
-        self.problems += course_losses(self.model)
 
     def write_library(self) -> None:
         root = self.model.root
@@ -468,7 +402,6 @@ class OlxWriter:
         children = _insert_elements(children, facts)
         _layout(el, children, "")
         self.put("library.xml", _xml_bytes(el))
-        self.problems += library_losses(self.model)
 
     @cached_property
     def held(self) -> set[str]:
@@ -540,16 +473,11 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     if layout not in (None, "", "course", "library"):
         return [error("invalid-value", f"olx_layout must be 'course' or 'library', not {layout!r}",
                       field="olx_layout")]
-    root = package.model.root
-    as_library = layout == "library" or (layout in (None, "") and root is not None and root.kind == "library")
+    as_library = writes_library(package.model, options.extra or {})
     writer = OlxWriter(package, sink, "library" if as_library else "course")
     if as_library:
         writer.write_library()
     else:
         writer.write_course()
     writer.write_files()
-    writer.report_unwritable()
-    writer.report_titles()
-    writer.report_media()
-    writer.problems += metadata_losses(package.model)
     return writer.problems

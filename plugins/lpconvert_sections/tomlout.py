@@ -75,15 +75,25 @@ def _is_table_array(v: Any) -> bool:
     return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
 
 
+def _as_table(v: Any, tables: bool) -> bool:
+    return _is_table_array(v) or (tables and isinstance(v, dict) and bool(v))
+
+
 def _table(lines: list[str], data: dict[str, Any], path: str, tables: bool) -> None:
-    """Key/value lines first, then sub-tables (`tables`: dicts as [sub] tables, else inline)."""
-    later: list[tuple[str, Any]] = []
-    for k, v in data.items():
-        if _is_table_array(v) or (tables and isinstance(v, dict) and v):
-            later.append((k, v))
-        else:
-            lines.append(f"{_key(k)} = {value(v)}")
-    for k, v in later:
+    """Key/value lines first, then sub-tables (`tables`: dicts as [sub] tables, else inline).
+
+    TOML puts a table's plain keys before its sub-tables, so a sub-table can only be written
+    as one when every key after it is a sub-table too; any earlier one is written inline.
+    That keeps the keys in their order: a JSON-valued OLX setting ({"topics": [...],
+    "max_team_size": 10}) comes back as it was, not with its keys moved around.
+    """
+    items = list(data.items())
+    split = len(items)
+    while split and _as_table(items[split - 1][1], tables):
+        split -= 1
+    for k, v in items[:split]:
+        lines.append(f"{_key(k)} = {value(v)}")
+    for k, v in items[split:]:
         sub = f"{path}.{_key(k)}" if path else _key(k)
         if isinstance(v, dict):
             lines.extend(["", f"[{sub}]"])

@@ -34,12 +34,18 @@ def _toml(data: dict[str, Any], tables: bool = False) -> bytes:
 
 
 def _table(model: BaseModel) -> dict[str, Any]:
-    """A model as a TOML table: absent optional fields left out, the rest as they are."""
+    """A model as a TOML table: absent optional fields left out, tables last (`_tables_last`)."""
     data = model.model_dump(mode="python")
     for name in type(model).model_fields:
         if data.get(name, 0) is None:
             del data[name]
-    return data
+    return _tables_last(data)
+
+
+def _tables_last(data: dict[str, Any]) -> dict[str, Any]:
+    """The same fields, those holding a table last: only fields whose order carries nothing
+    (a model's, package.toml's parts) are moved, so they can be [sub] tables, not inline."""
+    return dict(sorted(data.items(), key=lambda item: isinstance(item[1], dict)))
 
 
 def _json_text(model: BaseModel, exclude: set[str] | None = None) -> str:
@@ -67,7 +73,7 @@ def _package_toml(model: CompletePackageInput) -> dict[str, Any]:
             doc["extra"] = rest
         else:
             doc["extra_json"] = json.dumps(model.model_dump(mode="json", exclude=_PACKAGE_PARTS), ensure_ascii=False)
-    return doc
+    return _tables_last(doc)
 
 
 def _collection(collection: BaseModel) -> dict[str, Any]:
