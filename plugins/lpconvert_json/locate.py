@@ -14,9 +14,28 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from lpconvert.package import Loc, dotted
+from lpconvert.package import Loc
 
 MAX_INDEXED = 64 << 20
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def json_path(loc: Loc) -> str:
+    """A location as the JSON path a person types: ``entities[3].versions[0].media["block.xml"]``.
+
+    Keys that are not plain names (a media path with a dot or a slash) are quoted, so the
+    path says unambiguously which member is meant.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return out
 
 _TOKEN = re.compile(r'\n|"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 
@@ -96,5 +115,5 @@ class JsonLocator:
         for n in range(len(loc), -1, -1):
             line = self._lines.get(tuple(loc[:n]))
             if line is not None:
-                return dotted(loc) or None, line
-        return dotted(loc) or None, None
+                return json_path(loc) or None, line
+        return json_path(loc) or None, None
