@@ -510,6 +510,9 @@ HOSTILE_FORMATS = [
     Case("sections-json-field-150-deep", "json-too-deep", "package.toml", field="extra_json",
          make=sections_zip(lambda f: f.update({"package.toml": f"extra_json = '{nested(150)}'\n".encode()
                                                + f["package.toml"]}))),
+    Case("lp-archive-toml-header-of-200000-parts", "toml-too-deep", SECTION,
+         line=(SMALL / SECTION).read_bytes().count(b"\n") + 2,
+         edits=[append(SECTION, "\n[" + ".".join(["a"] * 200_000) + "]\nx = 1\n")]),
     Case("olx-attribute-over-10-mb", "xml-syntax", "chapter/week1.xml", name="course.tar.gz", line=1,
          make=olx_course(lambda f: sub("chapter/week1.xml", "<chapter ",
                                        f'<chapter notes="{os.urandom(5_500_000).hex()}" ')(f))),

@@ -40,8 +40,13 @@ def json_path(loc: Loc) -> str:
 _TOKEN = re.compile(r'\n|"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 
 
-def path_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Every JSON path in `text` -> the 1-based line its value starts on."""
+def path_lines(text: str, max_depth: int = 256) -> dict[tuple[Any, ...], int]:
+    """Every JSON path in `text`, `max_depth` parts long at most, -> the 1-based line its value starts on.
+
+    The cap keeps a hostile document (many branches, each hundreds of levels deep) from
+    costing a path per token per level: no problem is ever named deeper than the depth the
+    reader accepts.
+    """
     out: dict[tuple[Any, ...], int] = {}
     line = 1
     path: list[Any] = []
@@ -88,7 +93,8 @@ def path_lines(text: str) -> dict[tuple[Any, ...], int]:
                 path.pop()
                 frames.pop()
             continue
-        out.setdefault(tuple(path), line)
+        if len(path) <= max_depth:
+            out.setdefault(tuple(path), line)
         if tok == "{":
             frames.append(["o", False])
             expect_key = True
@@ -101,8 +107,9 @@ def path_lines(text: str) -> dict[tuple[Any, ...], int]:
 class JsonLocator:
     """`lpconvert.package.Locator` for a JSON document; `load` returns its text on demand."""
 
-    def __init__(self, load: Callable[[], str | None]) -> None:
+    def __init__(self, load: Callable[[], str | None], max_depth: int = 256) -> None:
         self._load = load
+        self._max_depth = max_depth
         self._lines: dict[tuple[Any, ...], int] | None = None
 
     def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
@@ -111,7 +118,7 @@ class JsonLocator:
                 text = self._load()
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 text = None
-            self._lines = path_lines(text) if text is not None else {}
+            self._lines = path_lines(text, self._max_depth) if text is not None else {}
         for n in range(len(loc), -1, -1):
             line = self._lines.get(tuple(loc[:n]))
             if line is not None:

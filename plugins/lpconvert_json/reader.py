@@ -226,9 +226,9 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
             return None
         return source.read_bytes(name).decode("utf-8", "replace")
 
-    locator = JsonLocator(text)
-    raw.origins[()] = Origin(name, locator, holds_media=True)
     max_nesting = source.limits.max_nesting
+    locator = JsonLocator(text, max_nesting)
+    raw.origins[()] = Origin(name, locator, holds_media=True)
     data: dict[str, Any] = {}
     entity_raws: list[msgspec.Raw] = []
     files_raw: msgspec.Raw | None = None

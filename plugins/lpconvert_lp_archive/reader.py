@@ -20,6 +20,7 @@ import tomllib
 from typing import Any
 
 from lpconvert.formats import ReadOptions
+from lpconvert.nesting import toml_key_too_deep
 from lpconvert.package import Origin, RawPackage
 from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
@@ -41,6 +42,12 @@ def _parse(source: Source, path: str, problems: list[Problem]) -> dict[str, Any]
         text = source.read_text(path)
     except SourceError as exc:
         problems.append(exc.problem())
+        return None
+    limit = source.limits.max_nesting
+    deep_line = toml_key_too_deep(text, limit)
+    if deep_line is not None:  # tomllib would spend minutes on it
+        problems.append(error("toml-too-deep", f"{path}: a table header or key names more than {limit} levels",
+                              path, line=deep_line))
         return None
     try:
         return tomllib.loads(text)
