@@ -49,7 +49,7 @@ def open_read_only(path: str) -> sqlite3.Connection:
     return conn
 
 
-def programs_in_place_of_tables(conn: sqlite3.Connection, tables: Iterable[str]) -> list[tuple[str, str]]:
+def programs_in_place_of_tables(guard: QueryGuard, tables: Iterable[str]) -> list[tuple[str, str]]:
     """(table, what is there instead) for each of `tables` that is a view, virtual table or has a trigger.
 
     Reads only `sqlite_master`, never the objects themselves. Other views and triggers (a
@@ -57,7 +57,7 @@ def programs_in_place_of_tables(conn: sqlite3.Connection, tables: Iterable[str])
     """
     wanted = set(tables)
     found: list[tuple[str, str]] = []
-    for kind, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
+    for kind, name, table, sql in guard.query("sqlite_master", "SELECT type, name, tbl_name, sql FROM sqlite_master"):
         if kind == "trigger" and table in wanted:
             found.append((table, f"trigger {name}"))
         elif name in wanted and kind in ("table", "view"):

@@ -224,8 +224,7 @@ def _check_tables(guard: QueryGuard, name: str, problems: list[Problem]) -> bool
         problems.append(error("sqlite-error", f"{name} is a SQLite database but not one lpconvert wrote "
                               "(it has no lpconvert table); see docs/formats/sqlite.md", name, "lpconvert"))
         return False
-    guard.table = "sqlite_master"
-    programs = programs_in_place_of_tables(guard.conn, REQUIRED)
+    programs = programs_in_place_of_tables(guard, REQUIRED)
     for table, what in programs:
         problems.append(error("sqlite-not-a-table", f"{name}: {table} must be a plain table, but the database "
                               f"has {what} there; lpconvert does not run a database's own code", name, table))
