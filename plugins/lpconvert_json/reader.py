@@ -35,7 +35,7 @@ from lpconvert.package import Loc, Origin, RawPackage
 from lpconvert.problems import Problem, error
 from lpconvert.storage import Source, SourceError
 
-from .locate import MAX_INDEXED, JsonLocator, json_path
+from .locate import MAX_INDEXED, JsonLocator
 
 _BYTE = re.compile(r"\(byte (\d+)\)")
 _RELEASE_EVERY = 2000
