@@ -513,6 +513,9 @@ HOSTILE_FORMATS = [
     Case("lp-archive-toml-header-of-200000-parts", "toml-too-deep", SECTION,
          line=(SMALL / SECTION).read_bytes().count(b"\n") + 2,
          edits=[append(SECTION, "\n[" + ".".join(["a"] * 200_000) + "]\nx = 1\n")]),
+    Case("lp-archive-toml-arrays-150-deep", "toml-too-deep", SECTION,
+         field="deep.x" + "[0]" * 98,  # [deep] is the 2nd level, x the 3rd: the 101st is 98 arrays into x
+         edits=[append(SECTION, "\n[deep]\nx = " + nested(150) + "\n")]),
     Case("olx-attribute-over-10-mb", "xml-syntax", "chapter/week1.xml", name="course.tar.gz", line=1,
          make=olx_course(lambda f: sub("chapter/week1.xml", "<chapter ",
                                        f'<chapter notes="{os.urandom(5_500_000).hex()}" ')(f))),
