@@ -296,7 +296,7 @@ CONSISTENCY = [
     Case("toml-not-utf8", "not-utf8", UNIT, [put(UNIT, b'[entity]\nkey = "first-steps\xff"\n')]),
     Case("toml-huge", "file-too-large", UNIT, [put(UNIT, "# padding\n" * 500)],
          env={"LPCONVERT_MAX_TEXT_SIZE": "1K"}),
-    Case("toml-nested-too-deep", "toml-syntax", UNIT,
+    Case("toml-nested-too-deep", "toml-too-deep", UNIT,
          [put(UNIT, "[entity]\nx = " + "[" * 5000 + "]" * 5000 + "\n")]),
     Case("draft-pointer-typo-strict", "unknown-field", HTML,
          [sub(HTML, "[entity.draft]\nversion_num = 2", "[entity.draft]\nversion_num = 2\nversion_nun = 2")],
