@@ -168,8 +168,11 @@ def test_a_refused_tar_leaves_no_temporary_files(tmp_path: Path, monkeypatch: py
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LPCONVERT_MAX_TEXT_SIZE", "2K")
     monkeypatch.setenv("LPCONVERT_MAX_XML_DEPTH", "50")
+    monkeypatch.setenv("LPCONVERT_MAX_NESTING", "12")
+    monkeypatch.setenv("LPCONVERT_MAX_SQLITE_WORK", "1000")
     limits = Limits.from_env()
-    assert (limits.max_text_bytes, limits.max_xml_depth) == (2048, 50)
+    assert (limits.max_text_bytes, limits.max_xml_depth, limits.max_nesting, limits.max_sqlite_work) == \
+        (2048, 50, 12, 1000)
 
 
 def test_a_block_xml_beyond_the_text_limit_is_refused_unread() -> None:
