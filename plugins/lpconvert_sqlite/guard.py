@@ -33,6 +33,12 @@ STEPS_PER_BYTE = 64
 (plus an index lookup or a sort), a few dozen steps per row, and every row takes several bytes."""
 
 
+def _stored_bytes(path: str) -> int:
+    """The database's size, with its write-ahead log (rows not yet copied into the file) if it has one."""
+    wal = path + "-wal"
+    return os.path.getsize(path) + (os.path.getsize(wal) if os.path.exists(wal) else 0)
+
+
 def open_read_only(path: str) -> sqlite3.Connection:
     """A connection that can read `path` and do nothing else."""
     uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
@@ -40,7 +46,7 @@ def open_read_only(path: str) -> sqlite3.Connection:
     try:
         if hasattr(conn, "enable_load_extension"):  # absent when Python's SQLite cannot load any
             conn.enable_load_extension(False)
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, min(os.path.getsize(path) + (1 << 20), 1_000_000_000))
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, min(_stored_bytes(path) + (1 << 20), 1_000_000_000))
         conn.execute("PRAGMA trusted_schema = OFF")
         conn.execute("PRAGMA query_only = ON")
     except sqlite3.Error:
@@ -87,7 +93,7 @@ class QueryGuard:
 
     @classmethod
     def for_file(cls, conn: sqlite3.Connection, path: str, max_steps: int) -> QueryGuard:
-        return cls(conn, max_steps + STEPS_PER_BYTE * os.path.getsize(path))
+        return cls(conn, max_steps + STEPS_PER_BYTE * _stored_bytes(path))
 
     def _tick(self) -> int:
         self.steps += STEPS_PER_CHECK
