@@ -164,7 +164,8 @@ def print_problems(problems: Sequence[Problem], quiet: bool = False, stream: Any
         for p in items:
             where = f"line {p.line}" if p.line else ""
             if p.field:
-                where = f"{where} [{p.field}]" if where else f"[{p.field}]"
+                field = f"[{p.field}{p.media_suffix()}]"
+                where = f"{where} {field}" if where else field
             prefix = f"  {where}: " if where else "  "
             stream.write(f"{prefix}{p.severity}: {p.message} ({p.code})\n")
 

@@ -22,6 +22,7 @@ import binascii
 import html
 import re
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from .model import CONTAINER_TYPES, BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
@@ -258,17 +259,38 @@ def _linked_names(r: _Reporter, media: object, name: str) -> set[str]:
     return names
 
 
-def _block_xml_file(r: _Reporter, block: object, vloc: Loc) -> str | None:
-    """The file a block.xml problem names: its own resource, else the file its version came from.
+class _BlockXmlPlace(NamedTuple):
+    """Where a block.xml is: a file of its own, or a field inside the file its version came from."""
 
-    Looked up only when there is a problem to report, not for every block.xml checked.
+    file: str | None
+    field: str | None = None
+    line: int | None = None
+    embedded: bool = False
+
+
+def _block_xml_file(r: _Reporter, block: object, vloc: Loc) -> _BlockXmlPlace:
+    """Where a block.xml problem points: its own file, or its field in the document that holds it.
+
+    A reader whose media live inside one document (JSON, SQLite) marks its origin
+    `holds_media`; its resource ids are not file names, so the problem names the document,
+    the media field and its line there, and keeps the line inside block.xml apart. Looked up
+    only when there is a problem to report, not for every block.xml checked.
     """
-    return block.resource if isinstance(block, ResourceMedia) else r.file_of(vloc)
+    media_loc = vloc + ("media", "block.xml")
+    origin = r.raw.origin_of(media_loc)
+    if origin is not None and origin.holds_media:
+        field, line = origin.locate(media_loc)
+        return _BlockXmlPlace(origin.file, field, line, embedded=True)
+    return _BlockXmlPlace(block.resource if isinstance(block, ResourceMedia) else r.file_of(vloc))
 
 
-def _add_file_problem(r: _Reporter, code: str, message: str, file: str | None, line: int | None,
+def _add_file_problem(r: _Reporter, code: str, message: str, place: _BlockXmlPlace, line: int | None,
                       severity: Severity = Severity.ERROR) -> None:
-    problem = Problem(severity, code, message, file, None, line)
+    """A problem inside a block.xml; `line` is the line inside that block.xml."""
+    if place.embedded:
+        problem = Problem(severity, code, message, place.file, place.field, place.line, media_line=line)
+    else:
+        problem = Problem(severity, code, message, place.file, None, line)
     if r.limit.admit(problem):
         r.problems.append(problem)
 

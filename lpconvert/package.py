@@ -46,6 +46,10 @@ class Origin:
 
     file: str
     locator: Locator | None = None
+    holds_media: bool = False
+    """Media files live inside `file` (a JSON document, a SQLite database), not beside it:
+    a problem inside a block.xml then names `file`, the located media field, and the line
+    inside the block.xml apart (`Problem.media_line`)."""
 
     def locate(self, loc: Loc) -> tuple[str | None, int | None]:
         if self.locator is None:

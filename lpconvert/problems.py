@@ -33,6 +33,12 @@ class Problem:
     `file` is the path inside the source (or destination, for loss warnings) the problem is
     about; `field` is a dotted path inside that file in the file's own vocabulary
     (``entity.draft.version_num``, ``version[1].title``); `line` is 1-based when known.
+
+    `media_line` is the line inside a media file that is held *within* `file` rather than
+    being a file of its own: a block.xml inline in a JSON document or in a SQLite row. Then
+    `field` names the media file (``entities[3].versions[0].media["block.xml"]``), `line` is
+    where that field is in `file`, and `media_line` is the line a person looks at once the
+    block.xml is open. Kept apart so that neither line is mistaken for the other.
     """
 
     severity: Severity
@@ -41,6 +47,7 @@ class Problem:
     file: str | None = None
     field: str | None = None
     line: int | None = None
+    media_line: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -52,8 +59,12 @@ class Problem:
         if self.line is not None:
             where += f":{self.line}"
         if self.field:
-            where += f" [{self.field}]"
+            where += f" [{self.field}{self.media_suffix()}]"
         return where
+
+    def media_suffix(self) -> str:
+        """``:N`` after a field that names an embedded media file, as after a file name."""
+        return f":{self.media_line}" if self.media_line is not None else ""
 
     def render(self) -> str:
         return f"{self.location()}: {self.severity}: {self.message} ({self.code})"
@@ -67,7 +78,7 @@ class Problem:
         """The same problem promoted to an error (what --strict does to warnings)."""
         if self.is_error:
             return self
-        return Problem(Severity.ERROR, self.code, self.message, self.file, self.field, self.line)
+        return Problem(Severity.ERROR, self.code, self.message, self.file, self.field, self.line, self.media_line)
 
 
 def error(code: str, message: str, file: str | None = None, field: str | None = None,
@@ -138,7 +149,11 @@ CODES: dict[str, str] = {
     "xml-forbidden": "an XML file uses a DTD or entity declarations, which are refused",
     "xml-too-deep": "an XML file nests elements beyond the configured depth",
     "json-syntax": "a JSON file does not parse",
+    "json-too-deep": "a JSON value nests arrays/objects beyond the configured depth",
+    "toml-too-deep": "a TOML value nests arrays/tables beyond the configured depth",
     "sqlite-error": "a SQLite file cannot be read",
+    "sqlite-not-a-table": "a SQLite database has a view, virtual table or trigger where lpconvert reads a table",
+    "sqlite-too-much-work": "a query on a SQLite database went beyond the configured work limit",
     "unknown-tag": "an OLX element is not where OLX puts blocks, or names a file with another root (kept as is)",
     # schema (what the JSON Schema says)
     "missing-field": "a required field is absent",

@@ -29,6 +29,8 @@ class ProblemOut(_Strict):
     file: str | None
     field: str | None
     line: int | None
+    media_line: int | None
+    """The line inside the media file `field` names, when it is held within `file` (JSON, SQLite)."""
 
 
 class ProblemReport(_Strict):
@@ -44,7 +46,7 @@ class ProblemReport(_Strict):
     @classmethod
     def build(cls, source: str | None, format: str | None, problems: list[Problem]) -> ProblemReport:
         out = [ProblemOut(severity=p.severity.value, code=p.code, message=p.message, file=p.file,
-                          field=p.field, line=p.line) for p in problems]
+                          field=p.field, line=p.line, media_line=p.media_line) for p in problems]
         errors = sum(1 for p in problems if p.is_error)
         return cls(source=source, format=format, valid=errors == 0, errors=errors,
                    warnings=len(problems) - errors, problems=out)

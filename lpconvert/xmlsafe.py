@@ -98,8 +98,12 @@ def parse_xml(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> etree
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        msg = str(exc.msg if hasattr(exc, "msg") else exc)
+        msg = " ".join(str(exc.msg if hasattr(exc, "msg") else exc).split())  # libxml2's may span lines
         low = msg.lower()
+        if "limit exceeded" in low and "huge" in low:
+            # huge_tree stays off: one text or attribute value of more than 10 MB is refused.
+            raise XmlError("xml-syntax", "a single text or attribute value is longer than the 10 MB "
+                           f"XML parsing accepts ({msg.split(', try')[0]})", line) from None
         if "depth" in low or "nested" in low:
             raise XmlError("xml-too-deep", f"elements are nested too deeply ({msg})", line) from None
         if "entity" in low and ("amplification" in low or "loop" in low or "huge" in low):

@@ -172,6 +172,8 @@ class Case:
     """Text the problem's message must contain (the other file, for duplicates)."""
     subprocess: bool = False
     """Run as a separate `lpconvert` process (upstream's list) rather than in this process."""
+    timeout: float = 600
+    """Seconds a subprocess may take: a guard against a hang, not a measure of speed."""
 
     def build(self, where: Path) -> Path:
         path = where / self.name
@@ -294,7 +296,7 @@ CONSISTENCY = [
     Case("toml-not-utf8", "not-utf8", UNIT, [put(UNIT, b'[entity]\nkey = "first-steps\xff"\n')]),
     Case("toml-huge", "file-too-large", UNIT, [put(UNIT, "# padding\n" * 500)],
          env={"LPCONVERT_MAX_TEXT_SIZE": "1K"}),
-    Case("toml-nested-too-deep", "toml-syntax", UNIT,
+    Case("toml-nested-too-deep", "toml-too-deep", UNIT,
          [put(UNIT, "[entity]\nx = " + "[" * 5000 + "]" * 5000 + "\n")]),
     Case("draft-pointer-typo-strict", "unknown-field", HTML,
          [sub(HTML, "[entity.draft]\nversion_num = 2", "[entity.draft]\nversion_num = 2\nversion_nun = 2")],
@@ -424,7 +426,7 @@ OTHER_FORMATS = [
     Case("json-truncated", "json-syntax", "library.json", name="library.json",
          make=lambda: small_library_as_json(lambda d: None)()[:500]),
     Case("json-unsafe-media-path", "unsafe-media-path", "library.json", name="library.json",
-         field="entities[3].versions[0].media.../../evil.txt", make=small_library_as_json(_evil_media)),
+         field='entities[3].versions[0].media["../../evil.txt"]', make=small_library_as_json(_evil_media)),
     Case("json-component-under-section", "wrong-level", "library.json", name="library.json",
          make=small_library_as_json(_json_component_under_section)),
     Case("sqlite-not-a-database", "sqlite-error", "library.sqlite", name="library.sqlite",
@@ -436,7 +438,93 @@ OTHER_FORMATS = [
                                '"xblock.v1:problem:gone"]'))),
 ]
 
-CASES = UPSTREAM_LIST + CONSISTENCY + HOSTILE + OTHER_FORMATS
+
+
+def nested(depth: int, innermost: str = "") -> str:
+    """`depth` JSON/TOML arrays, one inside the other."""
+    return "[" * depth + innermost + "]" * depth
+
+
+def _deep_attributes(doc: dict) -> None:
+    _entity(doc, "week-1")["versions"][0]["attributes"] = {"deep": json.loads(nested(150))}
+
+
+def small_library_sqlite(*statements: str) -> Callable[[], bytes]:
+    """The committed small-library database, altered with SQL as a hand (or an attacker) would."""
+
+    def make() -> bytes:
+        import shutil
+        import sqlite3
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "library.sqlite"
+            shutil.copyfile(FIXTURES / "sqlite" / "small-library.sqlite", path)
+            db = sqlite3.connect(path)
+            try:
+                db.executescript(";\n".join(statements))
+                db.commit()
+            finally:
+                db.close()
+            return path.read_bytes()
+
+    return make
+
+
+def append(path: str, text: str) -> Callable[[Files], None]:
+    def edit(files: Files) -> None:
+        files[path] = files[path] + text.encode()
+
+    return edit
+
+
+WEEK_1_TOML = "sections/week-1.toml"
+_WEEK_1_LINES = (FIXTURES / "sections" / "hand-written" / WEEK_1_TOML).read_bytes().count(b"\n")
+ENDLESS_VIEW = ("ALTER TABLE versions RENAME TO versions_kept",
+                "CREATE VIEW versions AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                "SELECT v.* FROM versions_kept v, n")
+
+# Hostile input in the single-file formats and the sections layout: depth, size and endless
+# work, each refused with a named problem. Run as a real process with a timeout, so a hang
+# fails the test instead of stalling the suite (the timeout is a guard, not a measure).
+HOSTILE_FORMATS = [
+    Case("json-nested-200000-arrays", "json-too-deep", "library.json", name="library.json",
+         make=lambda: ('{"learning_package": {"key": "k", "title": "t"}, "entities": ['
+                       + nested(200_000) + "]}").encode()),
+    Case("json-attributes-150-deep", "json-too-deep", "library.json", name="library.json",
+         field="entities[2].versions[0].attributes.deep" + "[0]" * 94,  # the 101st level from the top
+         make=small_library_as_json(_deep_attributes)),
+    Case("sqlite-table-replaced-by-endless-view", "sqlite-not-a-table", "library.sqlite", name="library.sqlite",
+         field="versions", make=small_library_sqlite(*ENDLESS_VIEW)),
+    Case("sqlite-trigger-on-a-table", "sqlite-not-a-table", "library.sqlite", name="library.sqlite",
+         field="entities", make=small_library_sqlite(
+             "CREATE TRIGGER spy AFTER UPDATE ON entities BEGIN SELECT 1; END")),
+    Case("sqlite-json-column-200000-deep", "json-too-deep", "library.sqlite", name="library.sqlite",
+         field="versions[entity=week-1, version_num=1].attributes", make=small_library_sqlite(
+             f"UPDATE versions SET attributes = '{{\"a\": {nested(200_000)}}}' "
+             "WHERE entity_id = (SELECT id FROM entities WHERE key = 'week-1')")),
+    Case("sections-toml-header-of-200000-parts", "toml-too-deep", WEEK_1_TOML, line=_WEEK_1_LINES + 2,
+         make=sections_zip(append(WEEK_1_TOML, "\n[" + ".".join(["a"] * 200_000) + "]\nx = 1\n"))),
+    Case("sections-toml-arrays-200000-deep", "toml-too-deep", "package.toml",
+         make=sections_zip(append("package.toml", "\n[deep]\nx = " + nested(200_000) + "\n"))),
+    Case("sections-json-field-150-deep", "json-too-deep", "package.toml", field="extra_json",
+         make=sections_zip(lambda f: f.update({"package.toml": f"extra_json = '{nested(150)}'\n".encode()
+                                               + f["package.toml"]}))),
+    Case("lp-archive-toml-header-of-200000-parts", "toml-too-deep", SECTION,
+         line=(SMALL / SECTION).read_bytes().count(b"\n") + 2,
+         edits=[append(SECTION, "\n[" + ".".join(["a"] * 200_000) + "]\nx = 1\n")]),
+    Case("lp-archive-toml-arrays-150-deep", "toml-too-deep", SECTION,
+         field="deep.x" + "[0]" * 98,  # [deep] is the 2nd level, x the 3rd: the 101st is 98 arrays into x
+         edits=[append(SECTION, "\n[deep]\nx = " + nested(150) + "\n")]),
+    Case("olx-attribute-over-10-mb", "xml-syntax", "chapter/week1.xml", name="course.tar.gz", line=1,
+         make=olx_course(lambda f: sub("chapter/week1.xml", "<chapter ",
+                                       f'<chapter notes="{os.urandom(5_500_000).hex()}" ')(f))),
+]
+for _case in HOSTILE_FORMATS:
+    _case.subprocess = True
+    _case.timeout = 120
+
+CASES = UPSTREAM_LIST + CONSISTENCY + HOSTILE + OTHER_FORMATS + HOSTILE_FORMATS
 
 
 def test_there_are_at_least_40_distinct_cases() -> None:
@@ -470,8 +558,9 @@ def test_bad_input_is_reported_and_nothing_is_written(case: Case, tmp_path: Path
     if case.subprocess:
         with ThreadPoolExecutor(2) as pool:
             validating = pool.submit(cli, "validate", str(source), "--report", str(report), *case.args,
-                                     env=case.env)
-            converting = pool.submit(cli, str(source), str(destination), *case.args, env=case.env)
+                                     env=case.env, timeout=case.timeout)
+            converting = pool.submit(cli, str(source), str(destination), *case.args, env=case.env,
+                                     timeout=case.timeout)
             validated, converted = validating.result(), converting.result()
     else:
         validated = run_in_process("validate", str(source), "--report", str(report), *case.args, env=case.env)

@@ -168,8 +168,11 @@ def test_a_refused_tar_leaves_no_temporary_files(tmp_path: Path, monkeypatch: py
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LPCONVERT_MAX_TEXT_SIZE", "2K")
     monkeypatch.setenv("LPCONVERT_MAX_XML_DEPTH", "50")
+    monkeypatch.setenv("LPCONVERT_MAX_NESTING", "12")
+    monkeypatch.setenv("LPCONVERT_MAX_SQLITE_WORK", "1000")
     limits = Limits.from_env()
-    assert (limits.max_text_bytes, limits.max_xml_depth) == (2048, 50)
+    assert (limits.max_text_bytes, limits.max_xml_depth, limits.max_nesting, limits.max_sqlite_work) == \
+        (2048, 50, 12, 1000)
 
 
 def test_a_block_xml_beyond_the_text_limit_is_refused_unread() -> None:
@@ -185,3 +188,144 @@ def test_a_limit_that_does_not_parse_is_a_usage_error(cli) -> None:
     result = cli("validate", str(SMALL), env={"LPCONVERT_MAX_SIZE": "banana"})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "banana" in result.stderr
+
+
+# --------------------------------------------------------------------------- single-file formats
+# The per-format cases with their problem codes are in test_bad_inputs (HOSTILE_FORMATS); here,
+# what a user reads on the terminal, and the defences that no well-formed case can reach.
+
+FIXTURES = SMALL.parent.parent
+GUARD = 120
+"""Seconds a subprocess may take: a guard against a hang, not a measure of speed."""
+
+
+def test_a_json_document_200000_arrays_deep_is_one_clear_error(tmp_path: Path, cli) -> None:
+    doc = tmp_path / "deep.json"
+    doc.write_text('{"learning_package": {"key": "k", "title": "t"}, "entities": ['
+                   + "[" * 200_000 + "]" * 200_000 + "]}")
+    validated = cli("validate", str(doc), timeout=GUARD)
+    assert validated.returncode == 1
+    assert validated.stderr.splitlines() == [
+        "deep.json",
+        "  error: deep.json nests arrays or objects too deep to parse (more than 100 levels are refused) "
+        "(json-too-deep)",
+        f"{doc}: INVALID json; 1 error, 0 warnings",
+    ]
+    converted = cli(str(doc), str(tmp_path / "out.sqlite"), timeout=GUARD)
+    assert converted.returncode == 1 and "Traceback" not in converted.stderr
+    assert not (tmp_path / "out.sqlite").exists()
+
+
+def test_the_nesting_limit_comes_from_the_environment(tmp_path: Path, cli) -> None:
+    """The fixture's deepest value is 7 levels down (a media file's text): a limit of 6 refuses it."""
+    fixture = str(FIXTURES / "json" / "small-library.json")
+    assert cli("validate", fixture, env={"LPCONVERT_MAX_NESTING": "7"}, timeout=GUARD).returncode == 0
+    refused = cli("validate", fixture, env={"LPCONVERT_MAX_NESTING": "6"}, timeout=GUARD)
+    assert refused.returncode == 1 and "(json-too-deep)" in refused.stderr
+
+
+def test_an_endless_query_is_stopped_by_the_work_budget(tmp_path: Path) -> None:
+    """The reader refuses a view before querying it; should any query still never end (a case no
+    check foresaw), the progress handler stops it and the problem names the table."""
+    import sqlite3
+
+    from lpconvert_sqlite.guard import QueryGuard, open_read_only
+
+    path = tmp_path / "endless.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE VIEW versions AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                   "SELECT i FROM n")
+    db.close()
+    conn = open_read_only(str(path))
+    try:
+        guard = QueryGuard(conn, 1_000_000)
+        with pytest.raises(sqlite3.OperationalError):
+            guard.query("versions", "SELECT count(*) FROM versions").fetchall()
+        problem = guard.problem("endless.sqlite")
+        assert (problem.code, problem.file, problem.field) == ("sqlite-too-much-work", "endless.sqlite", "versions")
+        # the next query has a budget of its own
+        assert guard.query("sqlite_master", "SELECT count(*) FROM sqlite_master").fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+def test_a_database_is_opened_for_reading_only(tmp_path: Path) -> None:
+    """Reading never changes the user's file, whatever the connection is asked to do."""
+    import sqlite3
+
+    from lpconvert_sqlite.guard import open_read_only
+
+    path = tmp_path / "lib.sqlite"
+    path.write_bytes((FIXTURES / "sqlite" / "small-library.sqlite").read_bytes())
+    before = path.read_bytes()
+    conn = open_read_only(str(path))
+    try:
+        with pytest.raises(sqlite3.Error):
+            conn.execute("DELETE FROM entities")
+    finally:
+        conn.close()
+    with lpconvert.read(str(path)) as result:
+        assert result.package is not None
+    assert path.read_bytes() == before
+
+
+def test_a_virtual_table_in_place_of_a_table_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "lib.sqlite"
+    path.write_bytes((FIXTURES / "sqlite" / "small-library.sqlite").read_bytes())
+    with sqlite3.connect(path) as db:
+        try:
+            db.executescript("ALTER TABLE children RENAME TO children_kept; "
+                             "CREATE VIRTUAL TABLE children USING fts5(entity_id, version_num, position, child_key)")
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no fts5 to build a virtual table with")
+    db.close()
+    with lpconvert.read(str(path)) as result:
+        assert [(p.code, p.field) for p in result.problems] == [("sqlite-not-a-table", "children")]
+
+
+def _deep_olx_attribute(files: dict[str, bytes], depth: int = 200_000) -> None:
+    chapter = files["chapter/week1.xml"].decode()
+    files["chapter/week1.xml"] = chapter.replace("<chapter ", f'<chapter deep="{"[" * depth}{"]" * depth}" ',
+                                                 1).encode()
+
+
+def _deep_olx_policy(files: dict[str, bytes]) -> None:
+    """The course title then comes from the policy, which the reader parses."""
+    files["course/2026.xml"] = files["course/2026.xml"].replace(b' display_name="Tiny Course"', b"")
+    files["policies/2026/policy.json"] = ('{"course/2026": {"x": ' + "[" * 200_000 + "]" * 200_000 + "}}").encode()
+
+
+@pytest.mark.parametrize("depth", [150, 200_000], ids=["beyond-the-limit", "beyond-python"])
+def test_json_too_deep_in_an_olx_attribute_is_kept_as_its_text(depth: int, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """An OLX attribute is text: one too deep to hold as JSON stays that text, so no format refuses it later."""
+    folder = FIXTURES / "olx" / "tiny-course"
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    _deep_olx_attribute(files, depth)
+    course = tmp_path / "course.tar.gz"
+    course.write_bytes(tar_bytes([(f"course/{k}", v) for k, v in files.items()]))
+    as_json = tmp_path / "course.json"
+    result = cli(str(course), str(as_json), timeout=GUARD)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    back = cli("validate", str(as_json), timeout=GUARD)
+    assert back.returncode == 0, back.stderr
+    deep = "[" * depth + "]" * depth
+    with lpconvert.read(str(as_json)) as read_back:
+        assert read_back.package is not None
+        chapters = [e for e in read_back.package.model.entities if e.container_type == "section"]
+        assert any(v.attributes.get("deep") == deep for e in chapters for v in e.versions)
+
+
+def test_json_200000_deep_in_an_olx_policy_is_one_true_warning(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    folder = FIXTURES / "olx" / "tiny-course"
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    _deep_olx_policy(files)
+    course = tmp_path / "course.tar.gz"
+    course.write_bytes(tar_bytes([(f"course/{k}", v) for k, v in files.items()]))
+    result = cli("validate", str(course), timeout=GUARD)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    [line] = [x for x in result.stderr.splitlines() if "(json-too-deep)" in x]
+    assert "nests deeper than 100 levels" in line

@@ -127,3 +127,47 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
             lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
         assert doc.format == "json" and doc.package is not None and archive.package is not None
         assert normalise(doc.package) == normalise(archive.package)
+
+
+BROKEN_BLOCK = "<html>\n<p>\n</html>\n"
+"""A block.xml whose tags cross on its third line (libxml2 reports the mismatch there)."""
+
+
+def test_a_broken_block_xml_points_at_its_json_path_line_and_line_inside(tmp_path, cli):
+    """`validate` names the document, the media member as a JSON path, the line of that member
+    in the .json file, and the line inside block.xml apart (not mangled into a file name)."""
+    doc = json.loads((FIXTURES / "json" / "small-library.json").read_text("utf-8"))
+    assert doc["entities"][3]["key"] == "xblock.v1:html:intro"
+    doc["entities"][3]["versions"][0]["media"]["block.xml"] = {"text": BROKEN_BLOCK}
+    text = json.dumps(doc, indent=2)
+    lines = text.splitlines()
+    text_line = next(n for n, line in enumerate(lines, 1) if json.dumps(BROKEN_BLOCK) in line)
+    assert lines[text_line - 2].strip() == '"block.xml": {'
+    member_line = text_line - 1  # the member's value starts on the line of its key
+    broken = tmp_path / "broken.json"
+    broken.write_text(text, "utf-8")
+    report = tmp_path / "report.json"
+
+    result = cli("validate", str(broken), "--report", str(report))
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    field = 'entities[3].versions[0].media["block.xml"]'
+    out = result.stderr.splitlines()
+    assert out[0] == "broken.json"
+    assert out[1].startswith(f"  line {member_line} [{field}:3]: error: xblock.v1:html:intro v2: block.xml "
+                             "not well-formed XML")
+    assert out[1].endswith("(bad-block-xml)")
+    (problem,) = json.loads(report.read_text())["problems"]
+    assert {k: problem[k] for k in ("code", "file", "field", "line", "media_line")} == {
+        "code": "bad-block-xml", "file": "broken.json", "field": field, "line": member_line, "media_line": 3}
+
+
+def test_a_schema_problem_names_the_json_path_with_quoted_keys(tmp_path):
+    """A media path is a key with dots and slashes: the path quotes it, so it reads unambiguously."""
+    doc = json.loads((FIXTURES / "json" / "small-library.json").read_text("utf-8"))
+    doc["entities"][3]["versions"][1]["media"]["static/a b.png"] = {"text": 7}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc, indent=2), "utf-8")
+    with lpconvert.read(str(path)) as result:
+        fields = {p.field for p in result.problems if p.code == "invalid-value"}
+    assert 'entities[3].versions[1].media["static/a b.png"].text' in fields

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import hashlib
 import random
 import re
@@ -222,11 +223,12 @@ def test_bad_row_value_names_row_and_column(tmp_path):
     out = _write(build("library"), tmp_path / "p.sqlite")
     with sqlite3.connect(out) as db:
         db.execute("UPDATE entities SET draft_version = 'two' WHERE key = 'unit-b'")
-        db.execute("UPDATE versions SET attributes = '{not json' WHERE entity_id = 1")
+        db.execute("UPDATE versions SET attributes = '{not json' "
+                   "WHERE entity_id = (SELECT id FROM entities WHERE key = 'week-1') AND version_num = 2")
     errors = _errors(out)
     found = {(p.code, p.file, p.field) for p in errors}
     assert ("invalid-value", "p.sqlite", "entities[key=unit-b].draft_version") in found
-    assert ("json-syntax", "p.sqlite", "versions[entity_id=1, version_num=1].attributes") in found
+    assert ("json-syntax", "p.sqlite", "versions[entity=week-1, version_num=2].attributes") in found
 
 
 def test_committed_fixture_still_reads_as_the_archive_it_came_from():
@@ -246,3 +248,31 @@ def test_reads_from_a_remote_filesystem(tmp_path):
     with lpconvert.read(source_from_bytes("remote.sqlite", data)) as back:
         assert back.format == "sqlite" and back.package is not None
         assert normalise(back.package) == normalise(build("library"))
+
+
+def test_problems_point_at_table_row_and_column_and_the_line_inside_block_xml(tmp_path, cli):
+    """`validate` names rows by their keys, as docs/formats/sqlite.md promises, never by a media
+    row id; a block.xml problem keeps the line inside the block.xml as a field of its own."""
+    db_path = tmp_path / "broken.sqlite"
+    db_path.write_bytes((ROOT / "fixtures" / "sqlite" / "small-library.sqlite").read_bytes())
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE media SET text = '<html>\n<p>\n</html>\n' WHERE path = 'block.xml' AND version_num = 2 "
+                   "AND entity_id = (SELECT id FROM entities WHERE key = 'xblock.v1:html:intro')")
+        db.execute("UPDATE versions SET created = 'yesterday' WHERE version_num = 1 "
+                   "AND entity_id = (SELECT id FROM entities WHERE key = 'getting-started')")
+    db.close()
+    report = tmp_path / "report.json"
+
+    result = cli("validate", str(db_path), "--report", str(report))
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found = {(p["code"], p["file"], p["field"], p["line"], p["media_line"])
+             for p in json.loads(report.read_text())["problems"]}
+    block = "media[entity=xblock.v1:html:intro, version_num=2, path=block.xml].text"
+    title = "versions[entity=getting-started, version_num=1].created"
+    assert found == {("bad-block-xml", "broken.sqlite", block, None, 3),
+                     ("invalid-value", "broken.sqlite", title, None, None)}
+    out = result.stderr.splitlines()
+    assert out[0] == "broken.sqlite"
+    assert f"  [{block}:3]: error: xblock.v1:html:intro v2: block.xml not well-formed XML" in "\n".join(out)
+    assert any(line.startswith(f"  [{title}]: error: ") for line in out)

@@ -48,7 +48,7 @@ def test_an_invalid_package_exits_1_and_writes_the_report(cli, tmp_path: Path) -
     by_code = {p["code"]: p for p in doc["problems"]}
     assert by_code["wrong-level"] == {
         "severity": "error", "code": "wrong-level", "file": SECTION,
-        "field": "version[0].container.children[0]", "line": 21,
+        "field": "version[0].container.children[0]", "line": 21, "media_line": None,
         "message": "week-1 is a section and cannot hold component 'xblock.v1:html:intro' "
                    "(a section holds subsections)"}
     assert (by_code["invalid-value"]["file"], by_code["invalid-value"]["line"]) == ("package.toml", 2)

@@ -20,7 +20,8 @@ class Limits:
 
     Override with `Limits(...)`, the `--max-size`/`--max-ratio` command-line options, or the
     environment variables LPCONVERT_MAX_SIZE, LPCONVERT_MAX_RATIO, LPCONVERT_MAX_MEMBERS,
-    LPCONVERT_MAX_TEXT_SIZE and LPCONVERT_MAX_XML_DEPTH. An environment value that does not
+    LPCONVERT_MAX_TEXT_SIZE, LPCONVERT_MAX_XML_DEPTH, LPCONVERT_MAX_NESTING and
+    LPCONVERT_MAX_SQLITE_WORK. An environment value that does not
     parse is a usage error (`ValueError`), never silently ignored: a limit someone thought
     they set and did not is worse than no limit at all.
     """
@@ -37,6 +38,18 @@ class Limits:
     """The largest single TOML/XML/JSON file that will be parsed."""
     max_xml_depth: int = 256
     """The deepest element nesting accepted in XML (libxml2 itself stops at 256)."""
+    max_nesting: int = 100
+    """The deepest nesting of arrays/objects (tables) accepted in a JSON or TOML value.
+
+    Real packages nest a few levels (an OLX setting holding a list of objects); a value nested
+    thousands deep only exists to exhaust a recursive parser, validator or writer downstream.
+    """
+    max_sqlite_work: int = 50_000_000
+    """SQLite virtual-machine steps one query may take, plus 64 steps per byte of the database.
+
+    A query over lpconvert's own tables does work in proportion to the rows it reads; this
+    bounds a query that would never end (a table replaced by a view over an endless query).
+    """
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -89,4 +102,6 @@ _ENV = (
     ("LPCONVERT_MAX_MEMBERS", "max_members", _positive_int),
     ("LPCONVERT_MAX_TEXT_SIZE", "max_text_bytes", parse_size),
     ("LPCONVERT_MAX_XML_DEPTH", "max_xml_depth", _positive_int),
+    ("LPCONVERT_MAX_NESTING", "max_nesting", _positive_int),
+    ("LPCONVERT_MAX_SQLITE_WORK", "max_sqlite_work", _positive_int),
 )

@@ -14,15 +14,39 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from lpconvert.package import Loc, dotted
+from lpconvert.package import Loc
 
 MAX_INDEXED = 64 << 20
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def json_path(loc: Loc) -> str:
+    """A location as the JSON path a person types: ``entities[3].versions[0].media["block.xml"]``.
+
+    Keys that are not plain names (a media path with a dot or a slash) are quoted, so the
+    path says unambiguously which member is meant.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return out
 
 _TOKEN = re.compile(r'\n|"(?:[^"\\\n]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 
 
-def path_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Every JSON path in `text` -> the 1-based line its value starts on."""
+def path_lines(text: str, max_depth: int = 256) -> dict[tuple[Any, ...], int]:
+    """Every JSON path in `text`, `max_depth` parts long at most, -> the 1-based line its value starts on.
+
+    The cap keeps a hostile document (many branches, each hundreds of levels deep) from
+    costing a path per token per level: no problem is ever named deeper than the depth the
+    reader accepts.
+    """
     out: dict[tuple[Any, ...], int] = {}
     line = 1
     path: list[Any] = []
@@ -69,7 +93,8 @@ def path_lines(text: str) -> dict[tuple[Any, ...], int]:
                 path.pop()
                 frames.pop()
             continue
-        out.setdefault(tuple(path), line)
+        if len(path) <= max_depth:
+            out.setdefault(tuple(path), line)
         if tok == "{":
             frames.append(["o", False])
             expect_key = True
@@ -82,8 +107,9 @@ def path_lines(text: str) -> dict[tuple[Any, ...], int]:
 class JsonLocator:
     """`lpconvert.package.Locator` for a JSON document; `load` returns its text on demand."""
 
-    def __init__(self, load: Callable[[], str | None]) -> None:
+    def __init__(self, load: Callable[[], str | None], max_depth: int = 256) -> None:
         self._load = load
+        self._max_depth = max_depth
         self._lines: dict[tuple[Any, ...], int] | None = None
 
     def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
@@ -92,9 +118,9 @@ class JsonLocator:
                 text = self._load()
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 text = None
-            self._lines = path_lines(text) if text is not None else {}
+            self._lines = path_lines(text, self._max_depth) if text is not None else {}
         for n in range(len(loc), -1, -1):
             line = self._lines.get(tuple(loc[:n]))
             if line is not None:
-                return dotted(loc) or None, line
-        return dotted(loc) or None, None
+                return json_path(loc) or None, line
+        return json_path(loc) or None, None

@@ -8,8 +8,11 @@ its place (entity, version, path) and is decoded again from the map when a write
 so a 100,000-component document is never held twice (as text and as objects).
 
 The reader reports only what stops it: bytes that are not JSON (with the line and column
-msgspec points at) or a document that is not an object. Everything else is the core's
-schema and consistency checks, named with the JSON path and line by `JsonLocator`.
+msgspec points at), a document that is not an object, or one nested deeper than
+`Limits.max_nesting` (`json-too-deep`: everything after the reader recurses over the
+values, so depth is bounded here, with the path of the first value too deep). Everything
+else is the core's schema and consistency checks, named with the JSON path and line by
+`JsonLocator`.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from typing import IO, Any
 import msgspec
 
 from lpconvert.formats import ReadOptions
-from lpconvert.package import Origin, RawPackage
-from lpconvert.problems import error
+from lpconvert.nesting import too_deep
+from lpconvert.package import Loc, Origin, RawPackage
+from lpconvert.problems import Problem, error
 from lpconvert.storage import Source, SourceError
 
 from .locate import MAX_INDEXED, JsonLocator
@@ -143,6 +147,18 @@ def _reference_media(entity: Any, index: int) -> None:
                 media[path] = {"resource": f"{index}:{j}|{path}", "size": _size(*found)}
 
 
+def _too_deep_to_parse(name: str, limit: int) -> Problem:
+    return error("json-too-deep", f"{name} nests arrays or objects too deep to parse "
+                 f"(more than {limit} levels are refused)", name)
+
+
+def _too_deep_problem(name: str, locator: JsonLocator, loc: Loc, limit: int) -> Problem:
+    field, line = locator.locate(name, loc)
+    return error("json-too-deep", f"{name}: a value nests arrays or objects more than {limit} levels deep, "
+                 "counting from the top of the document (the field names the first one too deep)",
+                 name, field, line)
+
+
 def read_json(source: Source, options: ReadOptions) -> RawPackage:
     name = _document_name(source)
     raw = RawPackage(data={})
@@ -191,6 +207,10 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
         close()
         raw.problems.append(error("not-utf8", f"{name} is not UTF-8 text (byte {exc.start})", name))
         return raw
+    except RecursionError:
+        close()
+        raw.problems.append(_too_deep_to_parse(name, source.limits.max_nesting))
+        return raw
     except SourceError as exc:
         close()
         raw.problems.append(exc.problem())
@@ -206,7 +226,9 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
             return None
         return source.read_bytes(name).decode("utf-8", "replace")
 
-    raw.origins[()] = Origin(name, JsonLocator(text))
+    max_nesting = source.limits.max_nesting
+    locator = JsonLocator(text, max_nesting)
+    raw.origins[()] = Origin(name, locator, holds_media=True)
     data: dict[str, Any] = {}
     entity_raws: list[msgspec.Raw] = []
     files_raw: msgspec.Raw | None = None
@@ -223,6 +245,11 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
                 entities = []
                 for i, item in enumerate(entity_raws):
                     entity = msgspec.json.decode(item)
+                    deep = too_deep(entity, max_nesting - 2)  # the document and its list are two levels
+                    if deep is not None:
+                        close()
+                        raw.problems.append(_too_deep_problem(name, locator, ("entities", i) + deep, max_nesting))
+                        return raw
                     _reference_media(entity, i)
                     entities.append(entity)
                     if (i + 1) % _RELEASE_EVERY == 0:
@@ -239,6 +266,15 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
                 data[key] = files
             else:
                 data[key] = msgspec.json.decode(value)
+            deep = None if key == "entities" else too_deep(data.get(key), max_nesting - 1)
+            if deep is not None:
+                close()
+                raw.problems.append(_too_deep_problem(name, locator, (key,) + deep, max_nesting))
+                return raw
+    except RecursionError:
+        close()
+        raw.problems.append(_too_deep_to_parse(name, max_nesting))
+        return raw
     except msgspec.DecodeError as exc:  # e.g. a string that is not UTF-8
         close()
         raw.problems.append(error("json-syntax", f"{name} is not valid JSON: {exc}", name))

@@ -20,7 +20,8 @@ import tomllib
 from typing import Any
 
 from lpconvert.formats import ReadOptions
-from lpconvert.package import Origin, RawPackage
+from lpconvert.nesting import toml_key_too_deep, too_deep
+from lpconvert.package import Origin, RawPackage, dotted
 from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
 
@@ -42,16 +43,29 @@ def _parse(source: Source, path: str, problems: list[Problem]) -> dict[str, Any]
     except SourceError as exc:
         problems.append(exc.problem())
         return None
+    limit = source.limits.max_nesting
+    deep_line = toml_key_too_deep(text, limit)
+    if deep_line is not None:  # tomllib would spend minutes on it
+        problems.append(error("toml-too-deep", f"{path}: a table header or key names more than {limit} levels",
+                              path, line=deep_line))
+        return None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_LINE.search(str(exc))
         problems.append(error("toml-syntax", f"{path} is not valid TOML: {exc}", path,
                               line=int(m.group(1)) if m else None))
         return None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        problems.append(error("toml-syntax", f"{path} nests arrays or inline tables too deeply to read", path))
+        problems.append(error("toml-too-deep", f"{path}: arrays or inline tables nest too deep to parse "
+                              f"(more than {limit} levels are refused)", path))
         return None
+    deep = too_deep(doc, limit)
+    if deep is not None:  # every format's reader refuses the same depth, so what one reads all can write
+        problems.append(error("toml-too-deep", f"{path}: a value nests arrays or tables more than {limit} levels "
+                              "deep (the field names the first one too deep)", path, dotted(deep)))
+        return None
+    return doc
 
 
 def _table(doc: dict[str, Any], name: str, path: str, problems: list[Problem],

@@ -26,10 +26,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from lpconvert.nesting import too_deep
 from lpconvert.package import Package
 from lpconvert.problems import Problem, warning
 from lpconvert.staticrefs import StaticRef, scans_links, static_references
 from lpconvert.storage import Source, SourceError
+from lpconvert.storage.limits import Limits
 
 ASSETS_JSON = "policies/assets.json"
 _KEY_INVALID = re.compile(r"[^\w.%-]")
@@ -95,12 +97,19 @@ def package_policy(package: Package) -> dict[str, Any]:
         return {}
 
 
-def read_policy(data: bytes) -> dict[str, Any]:
-    """assets.json's entries (raises ValueError when it is not a JSON object)."""
+class PolicyTooDeep(ValueError):
+    """assets.json nests deeper than lpconvert reads JSON (`Limits.max_nesting`)."""
+
+
+def read_policy(data: bytes, max_nesting: int = Limits.max_nesting) -> dict[str, Any]:
+    """assets.json's entries (raises ValueError when it is not a JSON object, `PolicyTooDeep`
+    when it nests deeper than `max_nesting`)."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except RecursionError:
-        raise ValueError("it nests deeper than JSON is read") from None
+        raise PolicyTooDeep("it nests deeper than JSON is read") from None
+    if too_deep(doc, max_nesting) is not None:
+        raise PolicyTooDeep(f"it nests deeper than {max_nesting} levels")
     if not isinstance(doc, dict):
         raise ValueError("it is not a JSON object")
     return doc
@@ -121,11 +130,12 @@ class CourseFiles:
         if ASSETS_JSON not in self.files:
             return {}
         try:
-            return read_policy(self.source.read_bytes(ASSETS_JSON, self.source.limits.max_text_bytes))
+            limits = self.source.limits
+            return read_policy(self.source.read_bytes(ASSETS_JSON, limits.max_text_bytes), limits.max_nesting)
         except SourceError as exc:
             problems.append(exc.problem())
         except ValueError as exc:
-            problems.append(warning("json-syntax", f"{ASSETS_JSON} cannot be read as asset metadata ({exc}); "
+            problems.append(warning("json-too-deep" if isinstance(exc, PolicyTooDeep) else "json-syntax", f"{ASSETS_JSON} cannot be read as asset metadata ({exc}); "
                                     "course files are found by their names in static/ only", ASSETS_JSON))
         return {}
 

@@ -25,6 +25,7 @@ import json
 from typing import Any
 
 from lpconvert.formats import ReadOptions
+from lpconvert.nesting import too_deep
 from lpconvert.package import Origin, RawPackage
 from lpconvert.problems import error, warning
 from lpconvert.storage import Source, SourceError
@@ -130,13 +131,21 @@ def _policy_title(reader: OlxWalk, run: str) -> str | None:
     for path in (f"policies/{url_name_path(run)}/policy.json", f"policies/{url_name_path(run)}.json"):
         if not reader.source.exists(path):
             continue
+        limit = reader.source.limits.max_nesting
         try:
             doc = json.loads(reader.source.read_text(path))
         except SourceError as exc:
             reader.problems.append(exc.problem())
             return None
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:
+            doc = None  # deeper than Python recurses: reported as too deep below
+        except ValueError as exc:
             reader.problems.append(warning("json-syntax", f"{path} is not valid JSON: {exc}", path))
+            return None
+        if doc is None or too_deep(doc, limit) is not None:
+            reader.problems.append(warning("json-too-deep", f"{path} nests deeper than {limit} levels; "
+                                           "the course title is not taken from it (the file is kept as it is)",
+                                           path))
             return None
         course = doc.get(f"course/{run}") if isinstance(doc, dict) else None
         name = course.get("display_name") if isinstance(course, dict) else None

@@ -13,6 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lpconvert.nesting import too_deep
+from lpconvert.storage.limits import Limits
+
+_MAX_NESTING = Limits.max_nesting
+"""An attribute value nested deeper than the JSON and TOML readers accept by default stays its
+text: kept as it is, every format can carry it and read it back."""
+
 OLX_FACTS = "@olx"
 """The one reserved key in `attributes` (hub root and versions) for how OLX laid things out.
 
@@ -46,6 +53,8 @@ def decode_value(text: str) -> Any:
         return text
     if isinstance(value, str):
         return text  # '"quoted"' stays the literal text with its quotes
+    if isinstance(value, (list, dict)) and too_deep(value, _MAX_NESTING) is not None:
+        return text
     return value if encode_value(value) == text else text
 
 

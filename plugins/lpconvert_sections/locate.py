@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lpconvert.nesting import toml_key_too_deep
 from lpconvert.tomltext import field_lines, nearest_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from lpconvert.package import Loc
     from lpconvert.storage import Source
+
+MAX_INDEXED = 4 << 20
+"""Files larger than this are not scanned for lines (a section file of hundreds of units is ~100 KB)."""
+MAX_INDEXED_KEY_PARTS = 8
+"""Nor files with a longer header or key than this (the layout writes four parts at most): the
+line scan joins every prefix of every header, so a file of thousands of long headers would
+make naming one problem in it take minutes. A line number is a nicety; a hang is not."""
 
 _ENTITY_FIELDS = {"draft_version": "draft", "published_version": "published", "container_type": ""}
 _VERSION_FIELDS = {"version_num": "version", "created": "version_created"}
@@ -63,7 +71,10 @@ class SectionsLocator:
     def line(self, file: str, field: str) -> int | None:
         if file not in self._lines:
             try:
-                self._lines[file] = field_lines(self.source.read_text(file))
+                size = self.source.size(file)
+                text = self.source.read_text(file) if size is None or size <= MAX_INDEXED else ""
+                indexable = toml_key_too_deep(text, MAX_INDEXED_KEY_PARTS) is None
+                self._lines[file] = field_lines(text) if indexable else {}
             except Exception:  # noqa: BLE001 - a line number is a nicety, never a failure
                 self._lines[file] = {}
         lines = self._lines[file]

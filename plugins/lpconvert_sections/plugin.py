@@ -19,10 +19,19 @@ def layout_of(source) -> str | None:  # type: ignore[no-untyped-def]
     """The `[layout] format` named in package.toml, or None (lp-archives have no [layout])."""
     if source.is_single_file or not source.exists(PACKAGE_TOML):
         return None
+    import re
     import tomllib
 
+    from lpconvert.nesting import toml_key_too_deep
+
     try:
-        doc = tomllib.loads(source.read_text(PACKAGE_TOML))
+        text = source.read_text(PACKAGE_TOML)
+        if toml_key_too_deep(text, source.limits.max_nesting) is not None:
+            raise RecursionError  # parsing it would take minutes: judge by the text alone
+        doc = tomllib.loads(text)
+    except RecursionError:
+        # Nested too deep to parse: ours if it says so, and the reader then names the problem.
+        return LAYOUT_NAME if re.search(r"(?m)^\s*\[\s*layout\s*\]", text) else None
     except Exception:  # noqa: BLE001 - an unreadable package.toml is not ours to claim
         return None
     layout = doc.get("layout")

@@ -15,7 +15,8 @@ import tomllib
 from typing import Any
 
 from lpconvert.formats import ReadOptions
-from lpconvert.package import Origin, RawPackage
+from lpconvert.nesting import toml_key_too_deep, too_deep
+from lpconvert.package import Origin, RawPackage, dotted
 from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
 
@@ -49,8 +50,18 @@ class _Reader:
         except SourceError as exc:
             self.problems.append(exc.problem())
             return None
+        limit = self.source.limits.max_nesting
+        deep_line = toml_key_too_deep(text, limit)
+        if deep_line is not None:
+            self.problems.append(error("toml-too-deep", f"{path}: a table header or key names more than {limit} "
+                                       "levels", path, line=deep_line))
+            return None
         try:
-            return tomllib.loads(text)
+            doc = tomllib.loads(text)
+        except RecursionError:
+            self.problems.append(error("toml-too-deep", f"{path}: arrays or inline tables nest too deep to parse "
+                                       f"(more than {limit} levels are refused)", path))
+            return None
         except tomllib.TOMLDecodeError as exc:
             import re
 
@@ -58,6 +69,12 @@ class _Reader:
             self.problems.append(error("toml-syntax", f"{path} is not valid TOML: {exc}", path,
                                        line=int(m.group(1)) if m else None))
             return None
+        deep = too_deep(doc, limit)
+        if deep is not None:
+            self.problem("toml-too-deep", f"{path}: a value nests arrays or tables more than {limit} levels deep "
+                         "(the field names the first one too deep)", path, dotted(deep))
+            return None
+        return doc
 
     # -- package.toml --------------------------------------------------------------------
     def package(self) -> None:
@@ -90,11 +107,21 @@ class _Reader:
                          PACKAGE_TOML, None)
 
     def json(self, text: Any, file: str, field: str) -> Any:
+        limit = self.source.limits.max_nesting
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except (TypeError, ValueError) as exc:
             self.problem("json-syntax", f"{file}: {field} is not valid JSON ({exc})", file, field)
             return None
+        except RecursionError:
+            value, deep = None, ()
+        else:
+            deep = too_deep(value, limit)
+        if deep is not None:
+            self.problem("json-too-deep", f"{file}: {field} nests arrays or objects more than {limit} levels deep",
+                         file, field)
+            return None
+        return value
 
     # -- entries -------------------------------------------------------------------------
     def entry(self, entry: Any, file: str, table: str, ctype: str | None) -> str | None:

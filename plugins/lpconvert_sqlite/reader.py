@@ -6,6 +6,13 @@ is not ours, or that a researcher has altered, is reported table by table (`sqli
 instead of failing on the first query. Rows become plain dicts; the core validates them
 and names the row and column of each problem through `SqliteLocator`.
 
+A database file is a program as much as data: a view runs a query of its author's choosing
+(an endless recursive one, say), a trigger or a virtual table runs code. So the reader
+opens it read-only with an untrusted schema and no extensions, refuses a view, virtual
+table or trigger where it reads one of its tables (`sqlite-not-a-table`), and counts the
+work of every query with SQLite's progress handler (`sqlite-too-much-work` past
+`Limits.max_sqlite_work`), so no database, however made, makes a read run forever.
+
 Media are not read here: each becomes a reference to its row, opened on demand (as an
 incremental blob read for binary data), so reading stays flat in memory.
 """
@@ -18,14 +25,15 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import urllib.parse
 from typing import IO, Any
 
 from lpconvert.formats import ReadOptions
+from lpconvert.nesting import too_deep
 from lpconvert.package import Loc, Origin, RawPackage
 from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source
+from lpconvert.storage import Source, SourceError
 
+from .guard import QueryGuard, open_read_only, programs_in_place_of_tables
 from .schema import FORMAT_VERSION, REQUIRED
 
 
@@ -66,10 +74,21 @@ class SqliteResources:
         "CASE WHEN typeof(data) = 'blob' AND length(data) <= :small THEN data END "
         "FROM media WHERE id >= :first ORDER BY id LIMIT :window")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, guard: QueryGuard, name: str = "database") -> None:
+        self.guard = guard
+        self.name = name
         self._windows: list[_Window] = []
         """Oldest first."""
+
+    def _query(self, sql: str, params: Any) -> list[Any]:
+        """Rows of one media query; a database that fails or runs too long is a `SourceError`."""
+        try:
+            return self.guard.query("media", sql, params).fetchall()
+        except sqlite3.Error as exc:
+            if self.guard.exceeded:
+                problem = self.guard.problem(self.name)
+                raise SourceError(problem.code, problem.message, self.name) from None
+            raise SourceError("sqlite-error", f"{self.name}: cannot read table media: {exc}", self.name) from None
 
     def _cached(self, media_id: int) -> tuple[Any, ...] | None:
         """The row of `media_id` from a window, fetching one that starts there when none holds it."""
@@ -81,9 +100,9 @@ class SqliteResources:
             self._windows.remove(onward)  # that run goes on: its next window replaces it
         elif len(self._windows) >= self.WINDOWS:
             del self._windows[0]
-        rows = self.conn.execute(self._WINDOW_SQL, {
+        rows = self._query(self._WINDOW_SQL, {
             "small": self.SMALL, "first": media_id,
-            "window": self.WINDOW if onward is not None else self.FIRST_WINDOW}).fetchall()
+            "window": self.WINDOW if onward is not None else self.FIRST_WINDOW})
         window = _Window(media_id, rows)
         self._windows.append(window)
         return window.rows.get(media_id)
@@ -102,16 +121,19 @@ class SqliteResources:
     def _open_alone(self, resource: str) -> IO[bytes]:
         """One row's content with a query of its own: large files, and anything unusual."""
         media_id = int(resource)
-        row = self.conn.execute("SELECT encoding, text, data IS NULL FROM media WHERE id = ?",
-                                (media_id,)).fetchone()
-        if row is None:
+        rows = self._query("SELECT encoding, text, data IS NULL FROM media WHERE id = ?", (media_id,))
+        if not rows:
             raise FileNotFoundError(resource)
-        encoding, text, no_data = row
+        encoding, text, no_data = rows[0]
         if encoding == "text":
             return io.BytesIO(text.encode("utf-8") if isinstance(text, str) else bytes(text or b""))
         if no_data:
             return io.BytesIO(b"")
-        return self.conn.blobopen("media", "data", media_id, readonly=True)  # type: ignore[return-value]
+        try:
+            return self.guard.conn.blobopen("media", "data", media_id, readonly=True)  # type: ignore[return-value]
+        except sqlite3.Error as exc:
+            raise SourceError("sqlite-error", f"{self.name}: cannot read media[id={media_id}].data: {exc}",
+                              self.name) from None
 
     def size(self, resource: str) -> int | None:
         row = self._cached(int(resource))
@@ -120,12 +142,37 @@ class SqliteResources:
 
 
 class SqliteLocator:
-    """Names a problem's row and column: ``versions[entity=unit-a, version_num=2].title``."""
+    """Names a problem's row and column: ``versions[entity=unit-a, version_num=2].title``.
+
+    A media file is its row and content column, ``media[entity=K, version_num=1,
+    path=block.xml].text``; which column (text or data) is asked of the database, only when
+    there is a problem to name.
+    """
 
     def __init__(self) -> None:
         self.entity_keys: list[str] = []
         self.version_nums: list[list[Any]] = []
         self.collection_keys: list[str] = []
+        self.guard: QueryGuard | None = None
+
+    def _media(self, key: str, num: Any, tail: list[Any]) -> str:
+        row = f"media[entity={key}, version_num={num}"
+        if not tail:
+            return row + "]"
+        path = tail[0]
+        return _field(f"{row}, path={path}].{self._content_column(key, num, path)}", tail[1:])
+
+    def _content_column(self, key: str, num: Any, path: Any) -> str:
+        if self.guard is not None:
+            try:
+                found = self.guard.query(
+                    "media", "SELECT m.encoding FROM media m JOIN entities e ON e.id = m.entity_id "
+                    "WHERE e.key = ? AND m.version_num = ? AND m.path = ?", (key, num, path)).fetchone()
+            except sqlite3.Error:
+                found = None
+            if found is not None and found[0] != "text":
+                return "data"
+        return "text"
 
     def locate(self, file: str, loc: Loc) -> tuple[str | None, int | None]:
         parts = list(loc)
@@ -140,7 +187,7 @@ class SqliteLocator:
                 if tail and tail[0] == "children":
                     return _field(f"children[entity={key}, version_num={num}]", tail[1:]), None
                 if tail and tail[0] == "media":
-                    return _field(f"media[entity={key}, version_num={num}]", tail[1:]), None
+                    return self._media(key, num, tail[1:]), None
                 return _field(f"versions[entity={key}, version_num={num}]", tail), None
             return _field(f"entities[key={key}]", rest), None
         if len(parts) >= 2 and parts[0] == "collections" and isinstance(parts[1], int) \
@@ -163,10 +210,13 @@ def _field(base: str, rest: list[Any]) -> str:
     return out
 
 
-def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) -> bool:
+def _check_tables(guard: QueryGuard, name: str, problems: list[Problem]) -> bool:
     try:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
+        rows = guard.query("sqlite_master",
+                           "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
     except sqlite3.DatabaseError as exc:
+        if guard.exceeded:
+            raise
         problems.append(error("sqlite-error", f"{name} is not a readable SQLite database ({exc})", name))
         return False
     tables = {r[0] for r in rows}
@@ -174,13 +224,19 @@ def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) 
         problems.append(error("sqlite-error", f"{name} is a SQLite database but not one lpconvert wrote "
                               "(it has no lpconvert table); see docs/formats/sqlite.md", name, "lpconvert"))
         return False
+    programs = programs_in_place_of_tables(guard, REQUIRED)
+    for table, what in programs:
+        problems.append(error("sqlite-not-a-table", f"{name}: {table} must be a plain table, but the database "
+                              f"has {what} there; lpconvert does not run a database's own code", name, table))
+    if programs:
+        return False
     ok = True
     for table, columns in REQUIRED.items():
         if table not in tables:
             problems.append(error("sqlite-error", f"{name}: table {table} is missing", name, table))
             ok = False
             continue
-        have = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        have = {r[1] for r in guard.query(table, f'PRAGMA table_info("{table}")')}
         for column in columns:
             if column not in have:
                 problems.append(error("sqlite-error", f"{name}: table {table} has no column {column}",
@@ -188,7 +244,7 @@ def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) 
                 ok = False
     if not ok:
         return False
-    info = dict(conn.execute("SELECT name, value FROM lpconvert").fetchall())
+    info = dict(guard.query("lpconvert", "SELECT name, value FROM lpconvert").fetchall())
     version = info.get("format_version")
     if str(version) != str(FORMAT_VERSION):
         problems.append(error("sqlite-error", f"{name}: format_version {version!r} is not supported "
@@ -198,36 +254,52 @@ def _check_tables(conn: sqlite3.Connection, name: str, problems: list[Problem]) 
 
 
 class _Json:
-    """Decodes JSON columns, reporting a bad value as a problem that names row and column."""
+    """Decodes JSON columns, reporting a bad value as a problem that names row and column.
 
-    def __init__(self, name: str, problems: list[Problem]) -> None:
+    A value nested deeper than `max_nesting` is refused (`json-too-deep`) like one that does
+    not parse: everything after the reader recurses over it.
+    """
+
+    def __init__(self, name: str, problems: list[Problem], max_nesting: int) -> None:
         self.name = name
         self.problems = problems
+        self.max_nesting = max_nesting
 
     def __call__(self, text: Any, where: str, default: Any = None) -> Any:
         if text is None:
             return default
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except (TypeError, ValueError) as exc:
             self.problems.append(error("json-syntax", f"{self.name}: {where} is not valid JSON ({exc})",
                                        self.name, where))
             return default
+        except RecursionError:
+            value = None
+            deep: Any = ()
+        else:
+            deep = too_deep(value, self.max_nesting)
+        if deep is not None:
+            self.problems.append(error("json-too-deep", f"{self.name}: {where} nests arrays or objects more than "
+                                       f"{self.max_nesting} levels deep", self.name, where))
+            return default
+        return value
 
 
 def _bool(value: Any) -> Any:
     return bool(value) if value in (0, 1) else value
 
 
-def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteLocator,
-          options: ReadOptions) -> None:
+def _read(guard: QueryGuard, name: str, raw: RawPackage, locator: SqliteLocator,
+          max_nesting: int) -> None:
     problems = raw.problems
-    decode = _Json(name, problems)
+    decode = _Json(name, problems, max_nesting)
     data = raw.data
-    origin = Origin(name, locator)
+    origin = Origin(name, locator, holds_media=True)
     raw.origins[()] = origin
 
-    rows = conn.execute("SELECT key, title, description, created, updated, meta, root, extra FROM package").fetchall()
+    rows = guard.query("package", "SELECT key, title, description, created, updated, meta, root, extra "
+                       "FROM package").fetchall()
     if len(rows) != 1:
         problems.append(error("sqlite-error", f"{name}: table package must have exactly one row, not {len(rows)}",
                               name, "package"))
@@ -249,9 +321,9 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
 
     entities: list[dict[str, Any]] = []
     by_id: dict[int, dict[str, Any]] = {}
-    for (eid, key, ctype, alone, created, draft, published, extra) in conn.execute(
-            "SELECT id, key, container_type, can_stand_alone, created, draft_version, published_version, extra "
-            "FROM entities ORDER BY id"):
+    for (eid, key, ctype, alone, created, draft, published, extra) in guard.query(
+            "entities", "SELECT id, key, container_type, can_stand_alone, created, draft_version, "
+            "published_version, extra FROM entities ORDER BY id"):
         entity: dict[str, Any] = {"key": key, "can_stand_alone": _bool(alone), "versions": []}
         if ctype is not None:
             entity["container_type"] = ctype
@@ -267,11 +339,13 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
     index = {eid: i for i, eid in enumerate(by_id)}
 
     versions: dict[tuple[int, Any], dict[str, Any]] = {}
-    for (eid, num, title, created, has_children, attributes, extra) in conn.execute(
-            "SELECT entity_id, version_num, title, created, has_children, attributes, extra "
+    for (eid, num, title, created, has_children, attributes, extra) in guard.query(
+            "versions", "SELECT entity_id, version_num, title, created, has_children, attributes, extra "
             "FROM versions ORDER BY entity_id, position, version_num"):
         owner = by_id.get(eid)
-        where = f"versions[entity_id={eid}, version_num={num}]"
+        # The same words as SqliteLocator: the entity's key when the row has an entity.
+        where = (f"versions[entity={owner['key']}, version_num={num}]" if owner is not None
+                 else f"versions[entity_id={eid}, version_num={num}]")
         if owner is None:
             problems.append(warning("stray-file", f"{name}: {where} belongs to no entity; ignored", name, where))
             continue
@@ -288,8 +362,9 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         locator.version_nums[index[eid]].append(num)
         versions[(eid, num)] = version
 
-    for (eid, num, key) in conn.execute(
-            "SELECT entity_id, version_num, child_key FROM children ORDER BY entity_id, version_num, position"):
+    for (eid, num, key) in guard.query(
+            "children", "SELECT entity_id, version_num, child_key FROM children "
+            "ORDER BY entity_id, version_num, position"):
         parent = versions.get((eid, num))
         if parent is None:
             where = f"children[entity_id={eid}, version_num={num}]"
@@ -298,8 +373,8 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         parent.setdefault("children", []).append(key)
 
     files: dict[str, Any] = {}
-    for (mid, eid, num, path, size) in conn.execute(
-            "SELECT id, entity_id, version_num, path, size FROM media ORDER BY id"):
+    for (mid, eid, num, path, size) in guard.query(
+            "media", "SELECT id, entity_id, version_num, path, size FROM media ORDER BY id"):
         ref = {"resource": str(mid), "size": size if isinstance(size, int) else None}
         if eid is None:
             files[path] = ref
@@ -316,8 +391,8 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
 
     collections: list[dict[str, Any]] = []
     by_cid: dict[int, dict[str, Any]] = {}
-    for (cid, key, title, description, created, extra) in conn.execute(
-            "SELECT id, key, title, description, created, extra FROM collections ORDER BY id"):
+    for (cid, key, title, description, created, extra) in guard.query(
+            "collections", "SELECT id, key, title, description, created, extra FROM collections ORDER BY id"):
         col: dict[str, Any] = {"key": key, "title": title, "description": description, "entities": []}
         if created is not None:
             col["created"] = created
@@ -325,8 +400,9 @@ def _read(conn: sqlite3.Connection, name: str, raw: RawPackage, locator: SqliteL
         by_cid[cid] = col
         locator.collection_keys.append(str(key))
         collections.append(col)
-    for (cid, key) in conn.execute(
-            "SELECT collection_id, entity_key FROM collection_members ORDER BY collection_id, position"):
+    for (cid, key) in guard.query(
+            "collection_members", "SELECT collection_id, entity_key FROM collection_members "
+            "ORDER BY collection_id, position"):
         members = by_cid.get(cid)
         if members is None:
             where = f"collection_members[collection_id={cid}]"
@@ -351,9 +427,8 @@ def read_sqlite(source: Source, options: ReadOptions) -> RawPackage:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn = open_read_only(path)
     except sqlite3.Error as exc:
         cleanup()
         raw.problems.append(error("sqlite-error", f"cannot open {name}: {exc}", name))
@@ -363,16 +438,21 @@ def read_sqlite(source: Source, options: ReadOptions) -> RawPackage:
         conn.close()
         cleanup()
 
+    guard = QueryGuard.for_file(conn, path, source.limits.max_sqlite_work)
     locator = SqliteLocator()
+    locator.guard = guard
     try:
         # One read transaction for the life of the package: every later query sees the same
         # snapshot, and SQLite takes its shared lock (and checks the file for changes) once
         # instead of once per query.
         conn.execute("BEGIN")
-        if _check_tables(conn, name, raw.problems):
-            _read(conn, name, raw, locator, options)
+        if _check_tables(guard, name, raw.problems):
+            _read(guard, name, raw, locator, source.limits.max_nesting)
     except sqlite3.Error as exc:
-        raw.problems.append(error("sqlite-error", f"{name} cannot be read: {exc}", name))
-    raw.resources = SqliteResources(conn)
+        if guard.exceeded:
+            raw.problems.append(guard.problem(name))
+        else:
+            raw.problems.append(error("sqlite-error", f"{name} cannot be read: {exc}", name))
+    raw.resources = SqliteResources(guard, name)
     raw.closer = close
     return raw
