@@ -96,3 +96,49 @@ class PackageInfo(_Strict):
             collections=len(model.collections), media_files=media_files, media_bytes=media_bytes,
             static_files=len(static),
         )
+
+
+BatchStatus = Literal["ok", "failed", "skipped", "timeout"]
+
+
+class BatchRecord(_Strict):
+    """One line of `lpconvert batch --report FILE.jsonl`: what happened to one input.
+
+    Written as each package finishes, so a killed batch leaves a report of everything it
+    finished; `--resume` reads it back. `skipped` means a previous run's record was `ok` for
+    the same input (same fingerprint) and its output is still there.
+    """
+
+    input: str
+    output: str | None
+    """None when validating only."""
+    format_in: str | None
+    format_out: str | None
+    status: BatchStatus
+    error: str | None
+    """One line: why the package failed or timed out; None when it converted."""
+    errors: dict[str, int]
+    """Error counts by problem code."""
+    warnings: dict[str, int]
+    """Warning counts by problem code."""
+    problems: list[ProblemOut]
+    """The first problems found, errors first (at most `BATCH_PROBLEMS_KEPT`)."""
+    seconds: float
+    bytes_in: int | None
+    """The input's size; None for a directory."""
+    bytes_out: int
+    fingerprint: str
+    """What `--resume` compares: the store's ETag or checksum when it has one, else size and mtime."""
+    worker: str | None
+    """The Dask worker that ran it; None when skipped or when no worker finished it."""
+
+
+BATCH_PROBLEMS_KEPT = 5
+
+
+def batch_record_schema() -> dict[str, object]:
+    """The JSON Schema of one report line: what `lpconvert batch --schema` prints."""
+    schema = BatchRecord.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://openedx.org/lpconvert/batch-record.schema.json"
+    return schema
