@@ -179,7 +179,7 @@ def convert_one(job: Job) -> dict[str, Any]:
                                  strict=job.strict, read_options=dict(job.read_options),
                                  write_options=dict(job.write_options), **_allow_loss(job))
             ok, problems, fmt_in = result.ok, result.problems, result.read.format
-            written = result.write.bytes_written if result.write is not None and result.write.ok else 0
+            written = _stored_size(job.output) if result.ok else 0
     except Exception as exc:
         return failed_record(job, f"{type(exc).__name__}: {exc}" if not _is_usage(exc) else str(exc),
                              time.perf_counter() - started)
@@ -187,6 +187,14 @@ def convert_one(job: Job) -> dict[str, Any]:
     error = None if ok else (f"{first_error.message} ({first_error.code})" if first_error else "nothing was written")
     return _record(job, "ok" if ok else "failed", error, problems, time.perf_counter() - started,
                    fmt_in, written)
+
+
+def _stored_size(url: str) -> int:
+    """The output's size as stored (a zip's compressed size, a directory's files together)."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    return int(fs.du(path, total=True))
 
 
 def _is_usage(exc: Exception) -> bool:
