@@ -131,6 +131,8 @@ class BatchRecord(_Strict):
     """What `--resume` compares: the store's ETag or checksum when it has one, else size and mtime."""
     worker: str | None
     """The Dask worker that ran it; None when skipped or when no worker finished it."""
+    peak_memory: int | None
+    """Bytes: the peak resident memory of the process that converted it; None when unknown."""
 
 
 BATCH_PROBLEMS_KEPT = 5

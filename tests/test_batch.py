@@ -32,7 +32,8 @@ pytestmark = pytest.mark.slow
 
 TEST_PLUGIN = '''
 """Test-only formats: `*.hang` never finishes reading; `*.slowjson` is a json document read
-after a pause, and notes which worker process read it (its child's parent)."""
+after a pause, and notes which worker process read it (its child's parent); `*.greedy` takes
+400 MB and holds it."""
 import os, time
 from lpconvert.formats import FormatSpec
 from lpconvert.hookspecs import hookimpl
@@ -55,12 +56,19 @@ def read_slow(source, options):
     from lpconvert_json.reader import read_json
     return read_json(source, options)
 
+def read_greedy(source, options):
+    hoard = b"x" * (400 << 20)  # written, so resident
+    time.sleep(60)
+    return hoard
+
 @hookimpl
 def lpconvert_formats():
     return [FormatSpec(name="hang", description="never finishes", probe=_named(".hang"),
                        reader="lpconvert_batch_test_plugin:read_hang"),
             FormatSpec(name="slowjson", description="json, slowly", probe=_named(".slowjson"), suffixes=(".slowjson",),
-                       reader="lpconvert_batch_test_plugin:read_slow")]
+                       reader="lpconvert_batch_test_plugin:read_slow"),
+            FormatSpec(name="greedy", description="wants 400 MB", probe=_named(".greedy"),
+                       reader="lpconvert_batch_test_plugin:read_greedy")]
 '''
 
 
@@ -167,8 +175,36 @@ def test_local_cluster_converts_a_catalogue_and_reports_the_broken_package(tmp_p
     assert recs["olx-example-course.tar.gz"].format_in == "olx"
     assert recs["upstream-library-backup.zip"].format_in == "lp-archive"
     assert sorted(os.listdir(out)) == sorted(outputs)  # nothing half-written beside them
-    # the summary table counts every status
+    # the summary table counts every status; no progress line when stderr is not a terminal
     assert "ok                4" in done.stderr and "failed            1" in done.stderr
+    assert "packages/s" not in done.stderr
+
+
+def test_progress_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    json_copy(inputs, "one.json")
+    json_copy(inputs, "two.json")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([LPCONVERT, "batch", str(inputs), "--to", "sqlite", "--out", str(tmp_path / "out"),
+                             "--workers", "1"], cwd=tmp_path, env=env_with(), stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the batch has exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    text = seen.decode()
+    assert "batch: 0/2 done, 0 failed, 1 running" in text
+    assert "batch: 2/2 done, 0 failed, 0 running;" in text and "packages/s" in text
 
 
 def test_report_lines_follow_the_published_schema(tmp_path: Path) -> None:
@@ -210,6 +246,11 @@ def test_usage_errors_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
         assert done.returncode == 2, (args, done.stderr)
         first = done.stderr.splitlines()[0]
         assert first.startswith("lpconvert: ") and words in first and "Traceback" not in done.stderr
+    unreachable = f"tcp://127.0.0.1:{free_port()}"
+    done = batch(str(inputs), "--to", "json", "--out", str(tmp_path / "new"), "--scheduler", unreachable,
+                 "--report", str(report), cwd=tmp_path, env=env_with(DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"lpconvert: cannot reach the Dask scheduler at {unreachable}: ")
     assert (out / "lib.zip").read_bytes() == b"mine" and report.read_text() == "kept\n"
 
 
@@ -292,6 +333,22 @@ def test_a_hanging_package_is_stopped_at_the_timeout(tmp_path: Path, plugin_site
     pid = int(marks.read_text().split()[1])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_package_over_the_memory_limit_is_stopped_and_the_rest_go_on(tmp_path: Path, plugin_site: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "huge.greedy").write_text("greedy")
+    json_copy(inputs, "fine.json")
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(tmp_path / "marks"))
+    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--memory-limit", "250MB", cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
+    assert recs["huge.greedy"].status == "failed"
+    assert "memory limit (238 MiB)" in (recs["huge.greedy"].error or "")
+    assert recs["fine.json"].status == "ok"
+    assert_valid(recs["fine.json"].output or "")
 
 
 def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plugin_site: Path) -> None:

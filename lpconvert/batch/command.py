@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -65,6 +66,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         print(json.dumps(batch_record_schema(), indent=2, sort_keys=True))
         return EXIT_OK
+    # Dask's own log (worker restarts, heartbeats failing while a cluster stops) is for Dask's
+    # users; the report and the summary say what happened to each package. Read at import.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -74,7 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     to = None if args.validate_only else args.to
     if to is not None and not args.out:
         raise UsageError("--to needs --out DEST")
-    if to is None and args.out:
+    if to is None and args.out and not args.validate_only:
         raise UsageError("--out needs --to FORMAT (without --to, batch only validates)")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -109,7 +113,7 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
 
     try:
         previous = read_report(args.report) if args.resume else None
-        records = convert_many(args.inputs, to, args.out, workers=args.workers, scheduler=args.scheduler,
+        records = convert_many(args.inputs, to, args.out if to else None, workers=args.workers, scheduler=args.scheduler,
                                memory_limit=args.memory_limit, from_format=args.from_format, strict=args.strict,
                                allow_loss=allow_loss, timeout=args.timeout, force=args.force, previous=previous,
                                read_options=read_options, write_options=write_options, on_plan=planned,

@@ -84,7 +84,7 @@ def local_client(workers: int | None = None, memory_limit: str | int = "auto") -
 
     n = workers or os.cpu_count() or 1
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                          "distributed.worker.daemon": False}):
+                          "distributed.worker.preload": ["lpconvert.batch.worker_setup"]}):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                           dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
             yield client
@@ -94,7 +94,11 @@ def local_client(workers: int | None = None, memory_limit: str | int = "auto") -
 def remote_client(address: str) -> Iterator[Any]:
     from distributed import Client
 
-    with Client(address) as client:
+    try:
+        client = Client(address)
+    except OSError as exc:
+        raise PlanError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    with client:
         yield client
 
 

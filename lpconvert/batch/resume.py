@@ -66,4 +66,4 @@ def _exists(url: str) -> bool:
 
 def skipped(record: BatchRecord) -> BatchRecord:
     """What a resumed run reports for a package an earlier run finished."""
-    return record.model_copy(update={"status": "skipped", "seconds": 0.0, "worker": None})
+    return record.model_copy(update={"status": "skipped", "seconds": 0.0, "worker": None, "peak_memory": None})

@@ -15,6 +15,7 @@ the worker's thread and `--timeout` cannot stop it.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -73,6 +74,11 @@ def _warm_up() -> None:
                     load()
                 except Exception:  # a broken plugin fails its own packages, with its own message
                     pass
+    from .. import losses, validation  # noqa: F401  (imported on first use by api.read/write)
+
+    # Move everything imported so far out of the collector's sight: a child's garbage
+    # collection then does not touch (and copy) every page the worker's objects live on.
+    gc.freeze()
     _warm = True
 
 
@@ -140,9 +146,10 @@ def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None)
             _kill(pid)
             return failed_record(job, f"used more than the worker's memory limit ({memory_limit >> 20} MiB); "
                                  "the conversion was stopped", time.perf_counter() - started)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     if chunks and os.waitstatus_to_exitcode(status) == 0:
         record: dict[str, Any] = pickle.loads(b"".join(chunks))
+        record["peak_memory"] = usage.ru_maxrss * 1024  # KiB on Linux
         return record
     how = os.waitstatus_to_exitcode(status)
     why = f"signal {-how}" if how < 0 else f"exit status {how}"
@@ -247,7 +254,7 @@ def _record(job: Job, status: str, error: str | None, problems: list[Any], secon
         "problems": [{"severity": p.severity.value, "code": p.code, "message": p.message, "file": p.file,
                       "field": p.field, "line": p.line} for p in first],
         "seconds": round(seconds, 4), "bytes_in": job.bytes_in, "bytes_out": bytes_out,
-        "fingerprint": job.fingerprint, "worker": None,
+        "fingerprint": job.fingerprint, "worker": None, "peak_memory": None,
     }
 
 
