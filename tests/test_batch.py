@@ -92,7 +92,8 @@ def env_with(**extra: str) -> dict[str, str]:
     return env
 
 
-def batch(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def batch(*args: str, cwd: Path, env: dict[str, str] | None = None,
+          timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([LPCONVERT, "batch", *args], cwd=cwd, env=env or env_with(), capture_output=True,
                           text=True, timeout=timeout)
 
@@ -161,7 +162,8 @@ def test_local_cluster_converts_a_catalogue_and_reports_the_broken_package(tmp_p
                          "upstream-library-backup.zip", "broken.zip"}
     broken = recs.pop("broken.zip")
     assert broken.status == "failed" and broken.errors == {"archive-corrupt": 1}
-    assert "is not a readable zip archive" in (broken.error or "") and broken.output and not os.path.exists(broken.output)
+    assert "is not a readable zip archive" in (broken.error or "")
+    assert broken.output and not os.path.exists(broken.output)
     assert f"{inputs / 'broken.zip'}: " in done.stderr and "is not a readable zip archive" in done.stderr
     outputs = set()
     for name, rec in recs.items():
@@ -357,7 +359,7 @@ def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plu
     json_copy(inputs, "slow.slowjson")
     json_copy(inputs, "quick.json")
     marks = tmp_path / "marks"
-    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks), BATCH_TEST_PAUSE="4")
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks), BATCH_TEST_PAUSE="3")
     proc = subprocess.Popen([LPCONVERT, "batch", str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"),
                              "--workers", "2"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -387,7 +389,7 @@ def test_a_killed_batch_resumes_without_losing_or_redoing_anything(tmp_path: Pat
     out = tmp_path / "out"
     report = tmp_path / "lpconvert-batch.jsonl"
     marks = tmp_path / "marks"
-    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks), BATCH_TEST_PAUSE="2")
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks), BATCH_TEST_PAUSE="1.5")
     args = [LPCONVERT, "batch", str(inputs), "--to", "sqlite", "--out", str(out), "--workers", "1"]
     proc = subprocess.Popen(args, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -113,7 +113,8 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
 
     try:
         previous = read_report(args.report) if args.resume else None
-        records = convert_many(args.inputs, to, args.out if to else None, workers=args.workers, scheduler=args.scheduler,
+        records = convert_many(args.inputs, to, args.out if to else None, workers=args.workers,
+                               scheduler=args.scheduler,
                                memory_limit=args.memory_limit, from_format=args.from_format, strict=args.strict,
                                allow_loss=allow_loss, timeout=args.timeout, force=args.force, previous=previous,
                                read_options=read_options, write_options=write_options, on_plan=planned,
