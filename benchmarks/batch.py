@@ -70,6 +70,11 @@ def build_catalogue(copies: int) -> Path:
     return catalogue
 
 
+def load() -> str:
+    """The 1-minute load average: on a shared machine, what the figure beside it competed with."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def timed(cmd: list[str] | str, shell: bool = False) -> tuple[float, int, str]:
     env = dict(os.environ, LPCONVERT_NO_PROGRESS="1")
     t0 = time.perf_counter()
@@ -118,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     loop = "for f in " + " ".join(f"'{p}'" for p in inputs) + \
         f"; do '{exe}' \"$f\" '{out}'/\"$(basename \"$f\")\".zip --to lp-archive -q || true; done"
     seconds, _, _ = timed(loop, shell=True)
-    runs["shell loop"] = {"seconds": round(seconds, 2), "packages": len(inputs),
-                          "overhead_per_package": None, "peak_memory_per_worker_mib": None}
-    print(f"shell loop of lpconvert:   {seconds:7.1f} s")
+    runs["shell loop"] = {"seconds": round(seconds, 2), "packages": len(inputs), "load_after": load()}
+    print(f"{'shell loop of lpconvert':<26} {seconds:7.1f} s  load {load()}")
 
     for label, workers in (("batch --workers 1", 1), (f"batch ({cores} workers)", cores)):
         out = fresh(DATA / f"out-{workers}")
@@ -128,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds, code, err = timed([exe, "batch", str(catalogue), "--to", "lp-archive", "--out", str(out),
                                     "--workers", str(workers), "--report", str(report), "-q"])
         figures = report_figures(report, seconds, workers)
-        runs[label] = {"seconds": round(seconds, 2), "exit": code, **figures}
-        print(f"{label:<26} {seconds:7.1f} s  overhead/package {figures['overhead_per_package']:.3f} s  "
+        runs[label] = {"seconds": round(seconds, 2), "exit": code, **figures, "load_after": load()}
+        print(f"{label:<26} {seconds:7.1f} s  load {load()}  overhead/package {figures['overhead_per_package']:.3f} s  "
               f"peak MiB per worker {figures['peak_memory_per_worker_mib']}  {figures['statuses']}"
               + (f"\n  {err.strip().splitlines()[-1]}" if code not in (0, 1) else ""))
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import lpconvert
+import lpconvert.api as lpconvert_api
 from conftest import ROOT, corpus
 from lpconvert.reports import BatchRecord
 
@@ -254,6 +255,31 @@ def test_usage_errors_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith(f"lpconvert: cannot reach the Dask scheduler at {unreachable}: ")
     assert (out / "lib.zip").read_bytes() == b"mine" and report.read_text() == "kept\n"
+
+
+def test_strict_and_allow_loss_reach_every_package(tmp_path: Path) -> None:
+    """--strict makes the collection OLX cannot hold an error; --allow-loss accepts the losses
+    again (once lpconvert.api.convert takes allow_loss; until then batch refuses the option)."""
+    import inspect
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(corpus("lp/upstream-library-backup.zip"), inputs)
+    args = (str(inputs), "--to", "olx", "--out", str(tmp_path / "out"), "--workers", "1", "--strict", "--force")
+    strict = batch(*args, cwd=tmp_path)
+    assert strict.returncode == 1
+    (rec,) = records(tmp_path / "lpconvert-batch.jsonl")
+    assert rec.status == "failed" and rec.errors.get("loss", 0) >= 1 and "collection" in (rec.error or "")
+    assert not os.path.exists(rec.output or "")
+    from lpconvert.formats import LOSS_KIND_NAMES
+
+    allowed = batch(*args, "--allow-loss", ",".join(LOSS_KIND_NAMES), cwd=tmp_path)
+    if "allow_loss" in inspect.signature(lpconvert_api.convert).parameters:
+        assert allowed.returncode == 0, allowed.stderr
+        (rec,) = records(tmp_path / "lpconvert-batch.jsonl")
+        assert rec.status == "ok" and rec.warnings.get("loss", 0) >= 1
+    else:
+        assert allowed.returncode == 2 and "--allow-loss is not supported" in allowed.stderr
 
 
 def test_without_dask_batch_says_how_to_install_it(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ def plan_jobs(inputs: Sequence[str], to: str | None, out: str | None, *, from_fo
     """
     from ..api import get_format
 
+    _check_allow_loss(allow_loss)
     found = plan.expand_inputs(inputs)
     if to is not None and out is None:
         raise PlanError("--to needs --out DEST")
@@ -61,6 +62,26 @@ def plan_jobs(inputs: Sequence[str], to: str | None, out: str | None, *, from_fo
     if to is not None and out is not None and not force:
         _refuse_existing(pairs, out, resuming=previous is not None)
     return pairs
+
+
+def _check_allow_loss(allow_loss: Iterable[str]) -> None:
+    """An unknown loss kind is a usage error before anything runs, not a failure per package.
+
+    TEMPORARY: `allow_loss` is being added to lpconvert.api beside batch mode; until both are
+    merged, ask the signature whether it is there (remove the check once it is).
+    """
+    import inspect
+
+    from .. import api
+
+    kinds = list(allow_loss)
+    if not kinds:
+        return
+    if "allow_loss" not in inspect.signature(api.convert).parameters:
+        raise PlanError("--allow-loss is not supported by this lpconvert.api.convert")
+    check = getattr(api, "check_allow_loss", None)
+    if check is not None:
+        check(kinds)
 
 
 def _refuse_existing(pairs: list[tuple[Job, BatchRecord | None]], out: str, resuming: bool) -> None:

@@ -211,16 +211,8 @@ def _is_usage(exc: Exception) -> bool:
 
 
 def _allow_loss(job: Job) -> dict[str, Any]:
-    """`allow_loss` only when lpconvert.api.convert takes it (it is being added beside this)."""
-    import inspect
-
-    from .. import api
-
-    if not job.allow_loss:
-        return {}
-    if "allow_loss" not in inspect.signature(api.convert).parameters:
-        raise api.LpconvertError("--allow-loss needs a newer lpconvert.api.convert")
-    return {"allow_loss": job.allow_loss}
+    """`allow_loss` only when given: the client checked that lpconvert.api.convert takes it."""
+    return {"allow_loss": job.allow_loss} if job.allow_loss else {}
 
 
 def _remove_stale_temporaries(output: str) -> None:
