@@ -16,6 +16,7 @@ class BatchProgress:
         self.stream = stream or sys.stderr
         self.total = total
         self.done = 0
+        self.ran = 0  # done in this run: what throughput counts (skipped packages cost nothing)
         self.failed = 0
         self.slots = 1
         self._started = time.monotonic()
@@ -29,6 +30,7 @@ class BatchProgress:
 
     def record(self, status: str) -> None:
         self.done += 1
+        self.ran += status != "skipped"
         if status in ("failed", "timeout"):
             self.failed += 1
         self._draw()
@@ -40,7 +42,7 @@ class BatchProgress:
     def line(self) -> str:
         elapsed = time.monotonic() - self._started
         running = min(self.slots, self.total - self.done)
-        rate = self.done / elapsed if elapsed > 0 and self.done else 0.0
+        rate = self.ran / elapsed if elapsed > 0 and self.ran else 0.0
         left = (self.total - self.done) / rate if rate else None
         eta = f"{int(left) // 60}:{int(left) % 60:02d} left" if left is not None else "time left unknown"
         return (f"batch: {self.done}/{self.total} done, {self.failed} failed, {running} running; "
