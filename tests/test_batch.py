@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 TEST_PLUGIN = '''
 """Test-only formats: `*.hang` never finishes reading; `*.slowjson` is a json document read
 after a pause, and notes which worker process read it (its child's parent); `*.greedy` takes
-400 MB and holds it."""
+400 MB and holds it; writing `stuck` gets stuck after its first file."""
 import os, time
 from lpconvert.formats import FormatSpec
 from lpconvert.hookspecs import hookimpl
@@ -62,6 +62,11 @@ def read_greedy(source, options):
     time.sleep(60)
     return hoard
 
+def write_stuck(package, sink, options):
+    sink.write_bytes("part-1.txt", b"written before getting stuck")
+    while True:
+        time.sleep(1)
+
 @hookimpl
 def lpconvert_formats():
     return [FormatSpec(name="hang", description="never finishes", probe=_named(".hang"),
@@ -69,7 +74,9 @@ def lpconvert_formats():
             FormatSpec(name="slowjson", description="json, slowly", probe=_named(".slowjson"), suffixes=(".slowjson",),
                        reader="lpconvert_batch_test_plugin:read_slow"),
             FormatSpec(name="greedy", description="wants 400 MB", probe=_named(".greedy"),
-                       reader="lpconvert_batch_test_plugin:read_greedy")]
+                       reader="lpconvert_batch_test_plugin:read_greedy"),
+            FormatSpec(name="stuck", description="gets stuck writing", suffixes=(".stuck",),
+                       writer="lpconvert_batch_test_plugin:write_stuck")]
 '''
 
 
@@ -361,6 +368,20 @@ def test_a_hanging_package_is_stopped_at_the_timeout(tmp_path: Path, plugin_site
     pid = int(marks.read_text().split()[1])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_package_stuck_while_writing_leaves_nothing_behind(tmp_path: Path, plugin_site: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    json_copy(inputs, "lib.json")
+    out = tmp_path / "out"
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(tmp_path / "marks"))
+    done = batch(str(inputs), "--to", "stuck", "--out", str(out), "--workers", "1", "--timeout", "3",
+                 cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    (rec,) = records(tmp_path / "lpconvert-batch.jsonl")
+    assert rec.status == "timeout" and rec.output == str(out / "lib.stuck")
+    assert os.listdir(out) == []  # neither the output nor the temporary it was filling
 
 
 def test_a_package_over_the_memory_limit_is_stopped_and_the_rest_go_on(tmp_path: Path, plugin_site: Path) -> None:

@@ -183,5 +183,7 @@ def convert_many(inputs: Sequence[str], to: str | None = None, out: str | None =
         yield from run(client, pending, on_start)
         return
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    with (remote_client(scheduler) if scheduler else local_client(workers, memory_limit)) as own:
+    # no more local workers than packages: each one costs a second or so to start
+    local_workers = min(workers or os.cpu_count() or 1, len(pending))
+    with (remote_client(scheduler) if scheduler else local_client(local_workers, memory_limit)) as own:
         yield from run(own, pending, on_start)

@@ -132,7 +132,7 @@ def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None)
     while True:
         left = deadline - time.perf_counter()
         if left <= 0:
-            _kill(pid)
+            _kill(pid, job)
             return failed_record(job, f"timed out after {job.timeout:g} s; the conversion was stopped",
                                  time.perf_counter() - started, status="timeout")
         ready, _, _ = select.select([fd], [], [], min(left, _POLL_SECONDS))
@@ -143,7 +143,7 @@ def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None)
             chunks.append(chunk)
             continue
         if memory_limit and _rss(child) > memory_limit:
-            _kill(pid)
+            _kill(pid, job)
             return failed_record(job, f"used more than the worker's memory limit ({memory_limit >> 20} MiB); "
                                  "the conversion was stopped", time.perf_counter() - started)
     _, status, usage = os.wait4(pid, 0)
@@ -151,6 +151,8 @@ def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None)
         record: dict[str, Any] = pickle.loads(b"".join(chunks))
         record["peak_memory"] = usage.ru_maxrss * 1024  # KiB on Linux
         return record
+    if job.output is not None:
+        _remove_stale_temporaries(job.output)
     how = os.waitstatus_to_exitcode(status)
     why = f"signal {-how}" if how < 0 else f"exit status {how}"
     return failed_record(job, f"the conversion process died ({why})", time.perf_counter() - started)
@@ -163,12 +165,15 @@ def _rss(process: Any) -> int:
         return 0
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int, job: Job) -> None:
+    """Stop the child and remove the temporary output it may have been filling."""
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     os.waitpid(pid, 0)
+    if job.output is not None:
+        _remove_stale_temporaries(job.output)
 
 
 def convert_one(job: Job) -> dict[str, Any]:
