@@ -349,21 +349,25 @@ def test_a_running_scheduler_and_its_workers_do_the_work(tmp_path: Path) -> None
 
 # -- packages that hang, workers that die, batches that are killed -----------------------------
 
-def test_a_hanging_package_is_stopped_at_the_timeout(tmp_path: Path, plugin_site: Path) -> None:
+def test_packages_that_hang_or_outgrow_the_memory_limit_are_stopped_and_the_rest_go_on(
+        tmp_path: Path, plugin_site: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "stuck.hang").write_text("never read")
+    (inputs / "huge.greedy").write_text("greedy")
     json_copy(inputs, "fine.json")
     marks = tmp_path / "marks"
     env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks))
     done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "2",
-                 "--timeout", "4", cwd=tmp_path, env=env)
+                 "--timeout", "6", "--memory-limit", "250MB", cwd=tmp_path, env=env)
     assert done.returncode == 1, done.stderr
     recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
-    assert recs["stuck.hang"].status == "timeout" and "timed out after 4 s" in (recs["stuck.hang"].error or "")
+    assert recs["stuck.hang"].status == "timeout" and "timed out after 6 s" in (recs["stuck.hang"].error or "")
+    assert recs["huge.greedy"].status == "failed"
+    assert "memory limit (238 MiB)" in (recs["huge.greedy"].error or "")
     assert recs["fine.json"].status == "ok"
     assert_valid(recs["fine.json"].output or "")
-    assert not os.path.exists(recs["stuck.hang"].output or "")
+    assert os.listdir(tmp_path / "out") == ["fine.zip"]
     # the process that hung is gone, not left running
     pid = int(marks.read_text().split()[1])
     with pytest.raises(ProcessLookupError):
@@ -382,22 +386,6 @@ def test_a_package_stuck_while_writing_leaves_nothing_behind(tmp_path: Path, plu
     (rec,) = records(tmp_path / "lpconvert-batch.jsonl")
     assert rec.status == "timeout" and rec.output == str(out / "lib.stuck")
     assert os.listdir(out) == []  # neither the output nor the temporary it was filling
-
-
-def test_a_package_over_the_memory_limit_is_stopped_and_the_rest_go_on(tmp_path: Path, plugin_site: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    (inputs / "huge.greedy").write_text("greedy")
-    json_copy(inputs, "fine.json")
-    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(tmp_path / "marks"))
-    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "1",
-                 "--memory-limit", "250MB", cwd=tmp_path, env=env)
-    assert done.returncode == 1, done.stderr
-    recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
-    assert recs["huge.greedy"].status == "failed"
-    assert "memory limit (238 MiB)" in (recs["huge.greedy"].error or "")
-    assert recs["fine.json"].status == "ok"
-    assert_valid(recs["fine.json"].output or "")
 
 
 def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plugin_site: Path) -> None:
