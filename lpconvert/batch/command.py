@@ -84,6 +84,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.report))):
+        raise UsageError(f"--report {args.report}: its directory does not exist")
     allow_loss = [kind.strip() for item in args.allow_loss for kind in item.split(",") if kind.strip()]
     return _run(args, to, allow_loss, _pairs(args.read_option, "-I"), _pairs(args.option, "-O"))
 
