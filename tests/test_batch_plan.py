@@ -69,6 +69,19 @@ def test_inputs_that_hold_nothing_are_usage_errors(tmp_path: Path, args: list[st
         expand_inputs([a.format(root=tmp_path) for a in args])
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(to="nope", out="{root}/out"), "unknown format 'nope'"),
+    (dict(to="json", out="{root}/out", from_format="nope"), "unknown format 'nope'"),
+    (dict(to="json", out=None), "--to needs --out"),
+])
+def test_formats_are_checked_before_anything_runs(tmp_path: Path, kwargs: dict, message: str) -> None:
+    exports = make_catalogue(tmp_path)
+    if kwargs.get("out"):
+        kwargs["out"] = kwargs["out"].format(root=tmp_path)
+    with pytest.raises(PlanError, match=message):
+        plan_jobs([str(exports)], **kwargs)
+
+
 def test_outputs_that_exist_are_refused_unless_forced_or_resumed(tmp_path: Path) -> None:
     exports = make_catalogue(tmp_path)
     out = tmp_path / "out"

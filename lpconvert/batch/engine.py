@@ -36,30 +36,36 @@ def plan_jobs(inputs: Sequence[str], to: str | None, out: str | None, *, from_fo
     Raises `PlanError` for usage errors: no input, an unknown format, an output that exists
     when neither `force` nor resuming allows replacing it.
     """
-    from ..api import get_format
+    from ..api import LpconvertError, get_format
 
-    _check_allow_loss(allow_loss)
+    allow_loss = tuple(allow_loss)
+    try:
+        _check_allow_loss(allow_loss)
+        spec = get_format(to) if to is not None else None
+        if from_format is not None and not get_format(from_format).can_read:
+            raise PlanError(f"format {from_format!r} can be written but not read")
+    except LpconvertError as exc:
+        raise PlanError(str(exc)) from None
     found = plan.expand_inputs(inputs)
     if to is not None and out is None:
         raise PlanError("--to needs --out DEST")
-    if to is None:
+    if spec is None:
         names: list[str | None] = [None] * len(found)
     else:
-        spec = get_format(to)
         if not spec.can_write:
             raise PlanError(f"format {to!r} can be read but not written")
         from ..plugin_manager import get_registry
 
         all_suffixes = [s for f in get_registry().formats.values() for s in f.suffixes]
         names = list(plan.output_names(found, spec.suffixes[0] if spec.suffixes else "", all_suffixes))
-    common = dict(from_format=from_format, strict=strict, allow_loss=tuple(allow_loss), timeout=timeout,
+    common = dict(from_format=from_format, strict=strict, allow_loss=allow_loss, timeout=timeout,
                   read_options=tuple(sorted((read_options or {}).items())),
                   write_options=tuple(sorted((write_options or {}).items())))
     jobs = [Job(f.url, plan.join(out, name) if (out and name) else None, to, plan.fingerprint(f.info),
                 f.info.get("size") if f.info.get("type") != "directory" else None, **common)  # type: ignore[arg-type]
             for f, name in zip(found, names, strict=True)]
     pairs = list(finished(jobs, previous or ()))
-    if to is not None and out is not None and not force:
+    if spec is not None and out is not None and not force:
         _refuse_existing(pairs, out, resuming=previous is not None)
     return pairs
 
