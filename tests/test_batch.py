@@ -252,7 +252,8 @@ def test_usage_errors_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
                         ((str(tmp_path / "nothing-*.zip"), "--to", "json", "--out", str(out)), "matched nothing"),
                         ((str(inputs), "--to", "nope", "--out", str(out)), "unknown format"),
                         ((str(inputs), "--to", "json"), "--out"),
-                        ((str(inputs), "--report", str(tmp_path / "no" / "r.jsonl")), "directory does not exist")):
+                        ((str(inputs), "--report", str(tmp_path / "no" / "r.jsonl")), "directory does not exist"),
+                        ((str(inputs), "--memory-limit", "lots"), "is not a size")):
         done = batch(*args, cwd=tmp_path)
         assert done.returncode == 2, (args, done.stderr)
         first = done.stderr.splitlines()[0]

@@ -84,6 +84,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
+    if args.memory_limit != "auto":
+        from dask.utils import parse_bytes
+
+        try:
+            parse_bytes(args.memory_limit)
+        except ValueError:
+            raise UsageError(f"--memory-limit {args.memory_limit!r} is not a size (e.g. 2GB, 512MiB)") from None
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.report))):
         raise UsageError(f"--report {args.report}: its directory does not exist")
     allow_loss = [kind.strip() for item in args.allow_loss for kind in item.split(",") if kind.strip()]
