@@ -45,6 +45,17 @@ def test_a_directory_is_each_package_inside_and_names_never_collide(tmp_path: Pa
     assert [(j.input, j.output) for j, _ in again] == [(j.input, j.output) for j, _ in pairs]
 
 
+def test_the_destination_and_the_report_are_never_inputs(tmp_path: Path) -> None:
+    exports = make_catalogue(tmp_path)
+    (exports / "out").mkdir()
+    (exports / "out" / "bank.json").write_text("{}")
+    (exports / "lpconvert-batch.jsonl").write_text("")
+    pairs = plan_jobs([str(exports)], "json", str(exports / "out"), exclude=[str(exports / "lpconvert-batch.jsonl")],
+                      previous=[])
+    assert sorted(os.path.basename(job.input) for job, _ in pairs) == ["Library.v2.zip", "bank.tar.gz", "bank.zip",
+                                                                        "folder-course"]
+
+
 def test_a_format_without_a_suffix_gets_a_folder_per_package(tmp_path: Path) -> None:
     exports = make_catalogue(tmp_path)
     pairs = plan_jobs([str(exports / "*.zip")], "sections", str(tmp_path / "out"))

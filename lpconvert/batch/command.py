@@ -126,7 +126,8 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
                                scheduler=args.scheduler,
                                memory_limit=args.memory_limit, from_format=args.from_format, strict=args.strict,
                                allow_loss=allow_loss, timeout=args.timeout, force=args.force, previous=previous,
-                               read_options=read_options, write_options=write_options, on_plan=planned,
+                               read_options=read_options, write_options=write_options,
+                               exclude=[args.report], on_plan=planned,
                                on_start=running)
         for record in records:
             if report is None:

@@ -30,11 +30,13 @@ def plan_jobs(inputs: Sequence[str], to: str | None, out: str | None, *, from_fo
               strict: bool = False, allow_loss: Iterable[str] = (), timeout: float = 1800.0, force: bool = False,
               previous: Iterable[BatchRecord] | None = None,
               read_options: Mapping[str, str] | None = None,
-              write_options: Mapping[str, str] | None = None) -> list[tuple[Job, BatchRecord | None]]:
+              write_options: Mapping[str, str] | None = None,
+              exclude: Iterable[str] = ()) -> list[tuple[Job, BatchRecord | None]]:
     """Every job, with the earlier record that already finished it when resuming.
 
     Raises `PlanError` for usage errors: no input, an unknown format, an output that exists
-    when neither `force` nor resuming allows replacing it.
+    when neither `force` nor resuming allows replacing it. DEST and the paths in `exclude`
+    (the report) are never inputs, even when a directory or glob given as input holds them.
     """
     from ..api import LpconvertError, get_format
 
@@ -47,6 +49,12 @@ def plan_jobs(inputs: Sequence[str], to: str | None, out: str | None, *, from_fo
     except LpconvertError as exc:
         raise PlanError(str(exc)) from None
     found = plan.expand_inputs(inputs)
+    if out is not None:  # `lpconvert batch . --out out`: the destination is not an input
+        dest = plan.join(out, "")
+        found = [f for f in found if not (f.url + "/").startswith(dest)]
+    found = [f for f in found if f.url not in {plan.join(x, "").rstrip("/") for x in exclude}]
+    if not found:
+        raise PlanError("no input is left once the destination and the report are set aside")
     if to is not None and out is None:
         raise PlanError("--to needs --out DEST")
     if spec is None:
@@ -162,7 +170,7 @@ def convert_many(inputs: Sequence[str], to: str | None = None, out: str | None =
                  from_format: str | None = None, strict: bool = False, allow_loss: Iterable[str] = (),
                  timeout: float = 1800.0, force: bool = False, previous: Iterable[BatchRecord] | None = None,
                  read_options: Mapping[str, str] | None = None, write_options: Mapping[str, str] | None = None,
-                 on_plan: Callable[[int], None] | None = None,
+                 exclude: Iterable[str] = (), on_plan: Callable[[int], None] | None = None,
                  on_start: Callable[[int], None] | None = None) -> Iterator[BatchRecord]:
     """Convert every package in `inputs` to format `to` under `out` (validate only when `to`
     is None), yielding one `BatchRecord` per package as it finishes.
@@ -176,7 +184,7 @@ def convert_many(inputs: Sequence[str], to: str | None = None, out: str | None =
     """
     pairs = plan_jobs(inputs, to, out, from_format=from_format, strict=strict, allow_loss=allow_loss,
                       timeout=timeout, force=force, previous=previous, read_options=read_options,
-                      write_options=write_options)
+                      write_options=write_options, exclude=exclude)
     pending = [job for job, done in pairs if done is None]
     if on_plan is not None:
         on_plan(len(pairs))
