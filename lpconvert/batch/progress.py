@@ -6,6 +6,7 @@ most five redraws a second, so that watching never slows the batch.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -58,6 +59,10 @@ class BatchProgress:
 
 
 def for_terminal(total: int, stream: TextIO | None = None) -> BatchProgress | None:
+    """A progress line when `stream` (default stderr) is a terminal and LPCONVERT_NO_PROGRESS
+    is not set, as for single conversions."""
+    if os.environ.get("LPCONVERT_NO_PROGRESS"):
+        return None
     stream = stream or sys.stderr
     try:
         return BatchProgress(total, stream) if stream.isatty() else None
