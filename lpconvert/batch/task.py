@@ -84,6 +84,7 @@ def _warm_up() -> None:
 
 def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
     read_end, write_end = os.pipe()
+    worker_pid = os.getpid()
     with warnings.catch_warnings():
         # the worker has threads; the child only converts, writes to the pipe and _exits,
         # touching none of the locks another thread could hold
@@ -91,7 +92,7 @@ def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, A
         pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, seen through its record
         os.close(read_end)
-        _child(job, write_end)
+        _child(job, write_end, worker_pid)
     os.close(write_end)
     try:
         return _wait(job, pid, read_end, started, memory_limit)
@@ -99,10 +100,12 @@ def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, A
         os.close(read_end)
 
 
-def _child(job: Job, out: int) -> None:  # pragma: no cover - runs in the child
+def _child(job: Job, out: int, worker_pid: int) -> None:  # pragma: no cover - runs in the child
     code = 0
     try:
         _die_with_parent()
+        if os.getppid() != worker_pid:  # the worker died before the line above took effect
+            raise SystemExit(1)
         data = pickle.dumps(convert_one(job))
         with os.fdopen(out, "wb") as pipe:
             pipe.write(data)
