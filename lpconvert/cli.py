@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .problems import Problem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("convert", "validate", "info", "formats", "plugins", "schema", "merge")
+COMMANDS = ("convert", "validate", "info", "formats", "plugins", "schema", "merge", "batch")
 
 DESCRIPTION = """\
 Convert Open edX learning content between formats through one validated model.
@@ -31,6 +31,7 @@ Convert Open edX learning content between formats through one validated model.
   lpconvert formats                 the formats this installation can read and write
   lpconvert plugins                 the plugins providing them, with versions
   lpconvert schema                  the JSON Schema of the hub model
+  lpconvert batch IN... --to F --out DEST   many packages at once, on Dask (lpconvert[batch])
 
 Destination suffixes choose a format unless --to is given: .zip lp-archive, .tar.gz olx,
 .json json, .sqlite/.db sqlite (when those formats are installed; see `lpconvert formats`).
@@ -125,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(mrg)
     sub.add_parser("schema", help="print the JSON Schema of the hub model",
                    description="Print the JSON Schema that json documents follow.")
+    from .batch.command import add_batch_parser
+
+    add_batch_parser(sub)
     return parser
 
 
@@ -393,6 +397,15 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 HANDLERS = {"convert": cmd_convert, "validate": cmd_validate, "info": cmd_info, "formats": cmd_formats,
             "plugins": cmd_plugins, "schema": cmd_schema, "merge": cmd_merge}
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch.command import cmd_batch as run_batch
+
+    return run_batch(args)
+
+
+HANDLERS["batch"] = cmd_batch
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,12 @@ class ProblemOut(_Strict):
     media_line: int | None
     """The line inside the media file `field` names, when it is held within `file` (JSON, SQLite)."""
 
+    @classmethod
+    def of(cls, p: Problem) -> ProblemOut:
+        """The published shape of one problem: every report that lists problems uses this."""
+        return cls(severity=p.severity.value, code=p.code, message=p.message, file=p.file,
+                   field=p.field, line=p.line, media_line=p.media_line)
+
 
 class ProblemReport(_Strict):
     """What `--report FILE.json` writes."""
@@ -45,8 +51,7 @@ class ProblemReport(_Strict):
 
     @classmethod
     def build(cls, source: str | None, format: str | None, problems: list[Problem]) -> ProblemReport:
-        out = [ProblemOut(severity=p.severity.value, code=p.code, message=p.message, file=p.file,
-                          field=p.field, line=p.line, media_line=p.media_line) for p in problems]
+        out = [ProblemOut.of(p) for p in problems]
         errors = sum(1 for p in problems if p.is_error)
         return cls(source=source, format=format, valid=errors == 0, errors=errors,
                    warnings=len(problems) - errors, problems=out)
@@ -98,3 +103,51 @@ class PackageInfo(_Strict):
             collections=len(model.collections), media_files=media_files, media_bytes=media_bytes,
             static_files=len(static),
         )
+
+
+BatchStatus = Literal["ok", "failed", "skipped", "timeout"]
+
+
+class BatchRecord(_Strict):
+    """One line of `lpconvert batch --report FILE.jsonl`: what happened to one input.
+
+    Written as each package finishes, so a killed batch leaves a report of everything it
+    finished; `--resume` reads it back. `skipped` means a previous run's record was `ok` for
+    the same input (same fingerprint) and its output is still there.
+    """
+
+    input: str
+    output: str | None
+    """None when validating only."""
+    format_in: str | None
+    format_out: str | None
+    status: BatchStatus
+    error: str | None
+    """One line: why the package failed or timed out; None when it converted."""
+    errors: dict[str, int]
+    """Error counts by problem code."""
+    warnings: dict[str, int]
+    """Warning counts by problem code."""
+    problems: list[ProblemOut]
+    """The first problems found, errors first (at most `BATCH_PROBLEMS_KEPT`)."""
+    seconds: float
+    bytes_in: int | None
+    """The input's size; None for a directory."""
+    bytes_out: int
+    fingerprint: str
+    """What `--resume` compares: the store's ETag or checksum when it has one, else size and mtime."""
+    worker: str | None
+    """The Dask worker that ran it; None when skipped or when no worker finished it."""
+    peak_memory: int | None
+    """Bytes: the peak resident memory of the process that converted it; None when unknown."""
+
+
+BATCH_PROBLEMS_KEPT = 5
+
+
+def batch_record_schema() -> dict[str, object]:
+    """The JSON Schema of one report line: what `lpconvert batch --schema` prints."""
+    schema = BatchRecord.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://openedx.org/lpconvert/batch-record.schema.json"
+    return schema

@@ -1,0 +1,258 @@
+"""The per-package task a Dask worker runs: one package in, one plain record (a dict) out.
+
+Why the conversion runs in a forked child and not in the worker's own thread: a Python
+thread cannot be stopped, so a package that hangs (a reader stuck on a network mount, a
+pathological input) would hold its worker forever. The task forks, the child converts and
+sends its record back through a pipe, and the task waits with a deadline; at the deadline,
+or when the child's memory passes the worker's Dask memory limit, the child is killed and
+the record says so. A fork is cheap (lpconvert and every plugin are imported once in the
+worker, before the first fork), unlike starting an interpreter per package.
+
+The task never raises: whatever goes wrong inside becomes the package's record, so one bad
+package never stops the batch. Where fork does not exist (Windows) the conversion runs in
+the worker's thread and `--timeout` cannot stop it.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import select
+import signal
+import time
+import warnings
+from collections import Counter
+from typing import Any
+
+from ..reports import BATCH_PROBLEMS_KEPT, ProblemOut
+from .plan import Job
+
+_POLL_SECONDS = 0.1
+_warm = False
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """The Dask task: convert (or validate) `job` in a child with a deadline; never raises."""
+    started = time.perf_counter()
+    worker, memory_limit = _worker()
+    try:
+        _warm_up()
+        if not hasattr(os, "fork"):
+            record = convert_one(job)
+        else:
+            record = _in_child(job, started, memory_limit)
+    except Exception as exc:  # the boundary: nothing crosses it
+        record = failed_record(job, f"internal error: {type(exc).__name__}: {exc}", time.perf_counter() - started)
+    record["worker"] = worker
+    return record
+
+
+def _worker() -> tuple[str | None, int | None]:
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        return worker.address, worker.memory_manager.memory_limit
+    except (ImportError, ValueError):
+        return None, None
+
+
+def _warm_up() -> None:
+    """Import every format's reader and writer in the worker, once, so that forked children
+    inherit them instead of importing them again for each package."""
+    global _warm
+    if _warm:
+        return
+    from .. import api  # noqa: F401
+    from ..plugin_manager import get_registry
+
+    for spec in get_registry().formats.values():
+        for load, can in ((spec.load_reader, spec.can_read), (spec.load_writer, spec.can_write)):
+            if can:
+                try:
+                    load()
+                except Exception:  # a broken plugin fails its own packages, with its own message
+                    pass
+    from .. import losses, validation  # noqa: F401  (imported on first use by api.read/write)
+
+    # Move everything imported so far out of the collector's sight: a child's garbage
+    # collection then does not touch (and copy) every page the worker's objects live on.
+    gc.freeze()
+    _warm = True
+
+
+def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
+    read_end, write_end = os.pipe()
+    worker_pid = os.getpid()
+    with warnings.catch_warnings():
+        # the worker has threads; the child only converts, writes to the pipe and _exits,
+        # touching none of the locks another thread could hold
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, seen through its record
+        os.close(read_end)
+        _child(job, write_end, worker_pid)
+    os.close(write_end)
+    try:
+        return _wait(job, pid, read_end, started, memory_limit)
+    finally:
+        os.close(read_end)
+
+
+def _child(job: Job, out: int, worker_pid: int) -> None:  # pragma: no cover - runs in the child
+    code = 0
+    try:
+        _die_with_parent()
+        if os.getppid() != worker_pid:  # the worker died before the line above took effect
+            raise SystemExit(1)
+        data = pickle.dumps(convert_one(job))
+        with os.fdopen(out, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the child is killed with its worker, so a killed worker leaves no stray child
+    writing an output the retried task is also writing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None) -> dict[str, Any]:
+    import psutil
+
+    deadline = started + job.timeout
+    chunks: list[bytes] = []
+    child = psutil.Process(pid)
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            _kill(pid, job)
+            return failed_record(job, f"timed out after {job.timeout:g} s; the conversion was stopped",
+                                 time.perf_counter() - started, status="timeout")
+        ready, _, _ = select.select([fd], [], [], min(left, _POLL_SECONDS))
+        if ready:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            continue
+        if memory_limit and _rss(child) > memory_limit:
+            _kill(pid, job)
+            return failed_record(job, f"used more than the worker's memory limit ({memory_limit >> 20} MiB); "
+                                 "the conversion was stopped", time.perf_counter() - started)
+    _, status, usage = os.wait4(pid, 0)
+    if chunks and os.waitstatus_to_exitcode(status) == 0:
+        record: dict[str, Any] = pickle.loads(b"".join(chunks))
+        record["peak_memory"] = usage.ru_maxrss * 1024  # KiB on Linux
+        return record
+    if job.output is not None:
+        _remove_stale_temporaries(job.output)
+    how = os.waitstatus_to_exitcode(status)
+    why = f"signal {-how}" if how < 0 else f"exit status {how}"
+    return failed_record(job, f"the conversion process died ({why})", time.perf_counter() - started)
+
+
+def _rss(process: Any) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except Exception:
+        return 0
+
+
+def _kill(pid: int, job: Job) -> None:
+    """Stop the child and remove the temporary output it may have been filling."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+    if job.output is not None:
+        _remove_stale_temporaries(job.output)
+
+
+def convert_one(job: Job) -> dict[str, Any]:
+    """Convert or validate one package in this process, as `lpconvert` would; never raises."""
+    from .. import api
+
+    started = time.perf_counter()
+    try:
+        if job.output is None:
+            validated = api.validate(job.input, job.from_format, strict=job.strict)
+            ok, problems, fmt_in, written = validated.valid, validated.problems, validated.format, 0
+        else:
+            _remove_stale_temporaries(job.output)
+            result = api.convert(job.input, job.output, from_format=job.from_format, to=job.to, force=True,
+                                 strict=job.strict, read_options=dict(job.read_options),
+                                 write_options=dict(job.write_options), allow_loss=job.allow_loss)
+            ok, problems, fmt_in = result.ok, result.problems, result.read.format
+            written = _stored_size(job.output) if result.ok else 0
+    except Exception as exc:
+        return failed_record(job, f"{type(exc).__name__}: {exc}" if not _is_usage(exc) else str(exc),
+                             time.perf_counter() - started)
+    first_error = next((p for p in problems if p.is_error), None)
+    error = None if ok else (f"{first_error.message} ({first_error.code})" if first_error else "nothing was written")
+    return _record(job, "ok" if ok else "failed", error, problems, time.perf_counter() - started,
+                   fmt_in, written)
+
+
+def _stored_size(url: str) -> int:
+    """The output's size as stored (a zip's compressed size, a directory's files together)."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    return int(fs.du(path, total=True))
+
+
+def _is_usage(exc: Exception) -> bool:
+    from ..api import LpconvertError
+
+    return isinstance(exc, LpconvertError)
+
+
+def _remove_stale_temporaries(output: str) -> None:
+    """A batch killed mid-write leaves the temporary sibling the atomic write was filling;
+    the next attempt at the same output clears it (names are unique within a batch)."""
+    if "://" in output:
+        return
+    parent, base = os.path.split(output)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(f".{base}.") and name.endswith(".lpconvert-tmp"):
+            from ..storage.sink import _remove
+
+            _remove(os.path.join(parent, name))
+
+
+def _record(job: Job, status: str, error: str | None, problems: list[Any], seconds: float,
+            format_in: str | None, bytes_out: int) -> dict[str, Any]:
+    from ..problems import sort_key
+
+    errors = Counter(p.code for p in problems if p.is_error)
+    warnings_ = Counter(p.code for p in problems if not p.is_error)
+    first = sorted(problems, key=lambda p: (not p.is_error, sort_key(p)))[:BATCH_PROBLEMS_KEPT]
+    return {
+        "input": job.input, "output": job.output, "format_in": format_in, "format_out": job.to,
+        "status": status, "error": error, "errors": dict(sorted(errors.items())),
+        "warnings": dict(sorted(warnings_.items())),
+        "problems": [ProblemOut.of(p).model_dump() for p in first],
+        "seconds": round(seconds, 4), "bytes_in": job.bytes_in, "bytes_out": bytes_out,
+        "fingerprint": job.fingerprint, "worker": None, "peak_memory": None,
+    }
+
+
+def failed_record(job: Job, error: str, seconds: float, status: str = "failed") -> dict[str, Any]:
+    """The record of a package that produced no result of its own (timeout, crash, dead worker)."""
+    return _record(job, status, error, [], seconds, None, 0)
+
