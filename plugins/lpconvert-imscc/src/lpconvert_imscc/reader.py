@@ -54,13 +54,14 @@ class _Reader:
         self.keys = _Keys()
         self.entities: list[dict[str, Any]] = []
         self.shown: set[str] = set()  # resource idents an item shows
-        self.made: dict[str, list[Component]] = {}
+        self.made: dict[tuple[str, str], list[Component]] = {}
         self.attached: set[str] = set()  # cartridge paths some component carries
 
     def components(self, ident: str, title: str) -> list[Component]:
-        if ident not in self.made:
-            self.made[ident] = self.maker.make(self.manifest.resources[ident], title)
-        return self.made[ident]
+        """A resource's components under an item's title (read once per title: its problems are reported once)."""
+        if (ident, title) not in self.made:
+            self.made[(ident, title)] = self.maker.make(self.manifest.resources[ident], title)
+        return self.made[(ident, title)]
 
     def add_component(self, comp: Component) -> str:
         key = self.keys.new(f"xblock.v1:{comp.block_type}:{safe_code(comp.code)}")

@@ -48,37 +48,37 @@ def build(items: list[Item], title: str, ident: str) -> list[Node]:
 
 def _level(items: list[Item], depth: int, parent_title: str, parent_ident: str) -> list[Node]:
     level = LEVELS[depth]
+    if level == "unit":
+        units = []
+        for item in items:
+            if not is_header(item):
+                unit = Node("unit", item.title or parent_title, item.ident, item.line)
+                _fold(item, unit, top=True)
+                units.append(unit)
+        return units
     out: list[Node] = []
+    pending: dict[int, list[Item]] = {}  # generated container (by id) -> the resource items it gathers
     run: Node | None = None
-    runs = 0
-
-    def new_run(title: str, ident: str, line: int | None) -> Node:
-        nonlocal runs
-        runs += 1
-        return Node(level, title, ident, line)
-
     for item in items:
-        if level == "unit":
-            if is_header(item):
-                continue
-            unit = Node("unit", item.title or parent_title, item.ident, item.line)
-            _fold(item, unit, top=True)
-            out.append(unit)
-            continue
         if item.children:
             run = None
             node = Node(level, item.title or parent_title, item.ident, item.line)
             own = [Item(item.ident + "-page", item.title, item.ref, item.line)] if item.ref else []
             node.children = _level(own + item.children, depth + 1, node.title, node.ident)
             out.append(node)
-        elif is_header(item):
-            run = new_run(item.title or parent_title, item.ident, item.line)
-            out.append(run)
+            continue
+        if is_header(item):
+            run = Node(level, item.title or parent_title, item.ident, item.line)
+        elif run is None:
+            run = Node(level, parent_title, f"{parent_ident}-{level}-{len(out) + 1}", item.line)
         else:
-            if run is None:
-                run = new_run(parent_title, f"{parent_ident}-{level}-{runs + 1}", item.line)
-                out.append(run)
-            run.children.extend(_level([item], depth + 1, item.title or parent_title, item.ident))
+            pending[id(run)].append(item)
+            continue
+        out.append(run)
+        pending[id(run)] = [] if is_header(item) else [item]
+    for node in out:
+        if id(node) in pending:
+            node.children = _level(pending[id(node)], depth + 1, node.title, node.ident)
     return out
 
 
