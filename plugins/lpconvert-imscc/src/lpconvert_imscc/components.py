@@ -152,7 +152,7 @@ class ComponentMaker:
             resolved = resolve_links(prompt, path, self.source, self.problems)
             out.append(Component("html", res.ident + "-prompt", shown, html_block(shown, resolved.text),
                                  resolved.files, path))
-        out.append(Component("discussion", res.ident, shown, discussion_block(shown, res.ident), {}, path))
+        out.append(Component("discussion", res.ident, shown, discussion_block(shown, safe_code(res.ident)), {}, path))
         return out
 
     def lti(self, res: Resource, title: str) -> list[Component]:
@@ -288,9 +288,12 @@ def component_data(key: str, comp: Component, source: Source) -> dict[str, Any]:
 
 
 def safe_code(text: str) -> str:
-    """A key code from a cartridge identifier: letters, digits and `-_.` only."""
-    code = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_.")
-    return code or "item"
+    """A key code from a cartridge identifier, itself a valid identifier (an XML NCName of letters,
+    digits and `-_.`, starting with a letter or `_`), so a cartridge written back uses the same one."""
+    code = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip(".")
+    if not code:
+        return "item"
+    return code if code[0].isalpha() or code[0] == "_" else "_" + code
 
 
 __all__ = ["Component", "ComponentMaker", "component_data", "kind_of", "safe_code", "children"]

@@ -5,7 +5,8 @@ folder; the CC spec: the resource's own base), relative to the page (`../images/
 percent-encoded either way (`%24IMS-CC-FILEBASE%24`). Every link that names a file the
 cartridge has is attached to the component as `static/NAME` and rewritten to `/static/NAME`,
 where NAME is the file's path in the cartridge without Canvas's `web_resources/` prefix (so the
-names stay those the course's files had). Only the link's text changes; the rest of the page
+names stay those the course's files had), spelled out rather than percent-encoded (checkers
+such as olxcleaner compare names literally). Only the link's text changes; the rest of the page
 is kept byte for byte (a round trip through a writer must give the same page back).
 """
 
@@ -89,8 +90,7 @@ def resolve_links(text: str, page: str, source: Source, problems: list[Problem])
         assert isinstance(target, str)
         name = static_name(target)
         out.files[name] = target
-        fragment = "#" + url.split("#", 1)[1] if "#" in url else ""
-        new = static_url(name) + fragment
+        new = static_url(name) + ("#" + url.split("#", 1)[1] if "#" in url else "")
         if "url" in match.groupdict() and match.re is _CSS_URL:
             return f"url({match.group('q')}{new}{match.group('q')})"
         return f"{match.group('attr')}{match.group('q')}{new}{match.group('q')}"

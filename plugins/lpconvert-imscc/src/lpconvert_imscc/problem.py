@@ -100,14 +100,15 @@ def _response(q: Question) -> str:
         return ("<choiceresponse>" + _prompt(q) + "<checkboxgroup>"
                 + "".join(_choice(q, c) for c in q.choices) + "</checkboxgroup></choiceresponse>")
     if q.kind == "fill_in_blank":
-        kind = "ci"
+        kind = "" if q.case_sensitive else "ci"
         answers = list(q.answers)
         if q.substrings:  # one regexp response accepts both: exact answers escaped, substrings anywhere
-            kind = "ci regexp"
+            kind = "regexp" if q.case_sensitive else "ci regexp"
             answers = [re.escape(a) for a in answers] + [f".*{re.escape(s)}.*" for s in q.substrings]
         first, *others = answers
         extra = "".join(f"<additional_answer answer={quoteattr(a)}/>" for a in others)
-        return (f'<stringresponse answer={quoteattr(first)} type="{kind}">' + _prompt(q) + extra
+        kind_attr = f' type="{kind}"' if kind else ""
+        return (f'<stringresponse answer={quoteattr(first)}{kind_attr}>' + _prompt(q) + extra
                 + '<textline size="20"/></stringresponse>')
     assert q.number is not None
     answer, tolerance = q.number

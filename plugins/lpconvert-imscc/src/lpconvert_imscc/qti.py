@@ -47,7 +47,8 @@ class Question:
     choices: list[Choice] = field(default_factory=list)
     correct: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
-    substrings: list[str] = field(default_factory=list)  # QTI varsubstring: accepted anywhere in the answer
+    substrings: list[str] = field(default_factory=list)
+    case_sensitive: bool = False  # QTI varsubstring: accepted anywhere in the answer
     number: tuple[float, float] | None = None  # (answer, tolerance)
     solution: str = ""
     dropped_feedback: bool = False
@@ -159,6 +160,7 @@ def _scoring(item: etree._Element, q: Question) -> None:
                 q.number = _number(conditionvar)
             elif q.kind == "fill_in_blank":
                 q.answers.extend(v for v in values if v and v not in q.answers)
+                q.case_sensitive = any((eq.get("case") or "").lower() == "yes" for eq in descendants(conditionvar, "varequal"))
                 q.substrings.extend(text_of(v) for v in descendants(conditionvar, "varsubstring") if text_of(v))
             else:
                 q.correct.extend(v for v in values if v not in q.correct)
