@@ -47,6 +47,7 @@ class Item:
 @dataclass
 class Manifest:
     title: str
+    description: str
     version: str
     schema: str
     items: list[Item]
@@ -68,13 +69,8 @@ def read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
     if root is None:
         return None
     metadata = child(root, "metadata")
-    title = ""
-    lom = child(metadata, "lom")
-    if lom is not None:
-        general = child(lom, "general")
-        title_el = child(general, "title")
-        if title_el is not None:
-            title = " ".join(text_of(s) for s in children(title_el, "string")).strip() or text_of(title_el)
+    general = child(child(metadata, "lom"), "general")
+    title, description = _lang_string(child(general, "title")), _lang_string(child(general, "description"))
     resources = _resources(root, problems)
     organizations = child(root, "organizations")
     orgs = children(organizations, "organization") if organizations is not None else []
@@ -88,9 +84,16 @@ def read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
         if len(tops) == 1 and not text_of(child(tops[0], "title")) and not tops[0].get("identifierref"):
             tops = children(tops[0], "item")
         items = [_item(el) for el in tops]
-    return Manifest(title=title, version=text_of(child(metadata, "schemaversion")),
+    return Manifest(title=title, description=description, version=text_of(child(metadata, "schemaversion")),
                     schema=text_of(child(metadata, "schema")), items=items, resources=resources,
                     has_organization=bool(orgs))
+
+
+def _lang_string(el: etree._Element | None) -> str:
+    """A LOM langstring's text (its <string>s, or its own text in older cartridges)."""
+    if el is None:
+        return ""
+    return " ".join(text_of(s) for s in children(el, "string")).strip() or text_of(el)
 
 
 def _item(el: etree._Element) -> Item:

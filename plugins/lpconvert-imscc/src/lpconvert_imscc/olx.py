@@ -7,7 +7,12 @@ same cartridge always gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold at all (control characters a browser ignores anyway)."""
 
 
 def cdata(text: str) -> str:
@@ -16,6 +21,9 @@ def cdata(text: str) -> str:
 
 
 def html_block(title: str, content: str) -> str:
+    """An html component. Line ends become LF, as every XML parser makes them: the block then reads
+    the same wherever it is parsed, and a page written back to a cartridge comes back unchanged."""
+    content = _NOT_XML.sub("", content.replace("\r\n", "\n").replace("\r", "\n"))
     return f"<html display_name={quoteattr(title)}>{cdata(content)}</html>"
 
 

@@ -16,7 +16,7 @@ from lpconvert.storage import Source
 
 from . import canvas
 from .components import Component, ComponentMaker, component_data, kind_of, safe_code
-from .links import static_name
+from .links import WEB_RESOURCES, static_name
 from .manifest import MANIFEST, Item, Manifest, read_manifest
 from .course import package_key, policy_files
 from .structure import Node, build
@@ -114,7 +114,7 @@ class _Reader:
                     comps = self.maker.questions(bank, res.ident, res.ident)
                 elif canvas.assignment_page(res):
                     comps = self.components(ident, "")
-            elif kind == "webcontent" and res.main_file and not res.main_file.lower().endswith((".html", ".htm")):
+            elif kind == "webcontent" and not is_page(res.main_file):
                 continue  # a file: attached where pages link it, else kept as a course file below
             elif kind in COLLECTION_BY_KIND:
                 comps = self.components(ident, "")
@@ -137,14 +137,20 @@ class _Reader:
             if kind_of(res) != "webcontent":
                 continue
             for path in res.files:
-                if path in self.attached or path.lower().endswith((".html", ".htm")):
-                    continue
+                if path in self.attached or (path == res.main_file and (res.ident in self.shown or is_page(path))):
+                    continue  # carried by a component, or the component itself
                 if not self.source.exists(path):
                     self.problems.append(warning("missing-file", f"resource {res.ident!r} names {path}, which the "
                                                  "cartridge does not have", MANIFEST, "resource/file[@href]", res.line))
                     continue
                 files["static/" + static_name(path)] = {"resource": path, "size": self.source.size(path)}
         return files
+
+
+def is_page(path: str | None) -> bool:
+    """A loose webcontent resource is a page (an html component) when it is HTML outside web_resources/:
+    that folder holds a course's files (Canvas's Files), whatever their type."""
+    return bool(path) and path.lower().endswith((".html", ".htm")) and not path.startswith(WEB_RESOURCES)
 
 
 def read_cartridge(source: Source, options: ReadOptions) -> RawPackage:
@@ -164,7 +170,8 @@ def read_cartridge(source: Source, options: ReadOptions) -> RawPackage:
     collections = reader.loose()
     data: dict[str, Any] = {
         "learning_package": {"key": package_key(title), "title": title,
-                             "description": f"Imported from an IMS Common Cartridge {manifest.version}".rstrip()},
+                             "description": manifest.description
+                             or f"Imported from an IMS Common Cartridge {manifest.version}".rstrip()},
         "entities": reader.entities,
         "collections": collections,
     }

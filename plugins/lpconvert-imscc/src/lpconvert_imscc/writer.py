@@ -228,6 +228,18 @@ class _Writer:
                                  for rid, t in leaves)
         return f"<item identifier={quoteattr(ident)}><title>{escape(title)}</title>{inner}</item>"
 
+    def course_files(self) -> None:
+        """The package's own static files (a course's files no component names): webcontent no item shows."""
+        for path, media in sorted(self.package.model.files.items()):
+            name = path[len("static/"):] if path.startswith("static/") else None
+            if not name or name in self.statics:
+                continue
+            self.statics[name] = media
+            target = "web_resources/" + name
+            self.files[target] = media
+            self.resources.append(f"<resource identifier={quoteattr(self.ident('file_' + name))} type=\"webcontent\" "
+                                  f"href={quoteattr(quote(target))}><file href={quoteattr(quote(target))}/></resource>")
+
     def report(self) -> None:
         for kind, n in sorted(self.lost_types.items()):
             self.problems.append(warning("loss", f"{n} {kind} component(s) have no Common Cartridge form and are "
@@ -249,7 +261,9 @@ def manifest_xml(package: Package, items: str, resources: list[str]) -> bytes:
             f'xmlns="{NS}" xmlns:lomimscc="{LOM_NS}" xmlns:xsi="{XSI}" xsi:schemaLocation="{SCHEMA_LOCATION}">\n'
             "<metadata><schema>IMS Common Cartridge</schema><schemaversion>1.3.0</schemaversion>"
             f"<lomimscc:lom><lomimscc:general><lomimscc:title><lomimscc:string>{escape(lp.title)}</lomimscc:string>"
-            "</lomimscc:title></lomimscc:general></lomimscc:lom></metadata>\n"
+            "</lomimscc:title>" + (f"<lomimscc:description><lomimscc:string>{escape(lp.description)}"
+                                   "</lomimscc:string></lomimscc:description>" if lp.description else "")
+            + "</lomimscc:general></lomimscc:lom></metadata>\n"
             '<organizations><organization identifier="org_1" structure="rooted-hierarchy">'
             f'<item identifier="LearningModules">{items}</item></organization></organizations>\n'
             "<resources>\n" + "\n".join(resources) + "\n</resources>\n</manifest>\n").encode("utf-8")
@@ -261,6 +275,7 @@ def write_cartridge(package: Package, sink: Sink, options: WriteOptions) -> list
     items = "".join(writer.container(k) for k in _tops(package))
     loose = [e.key for e in package.model.entities if e.container_type is None and e.key not in writer.written]
     writer.components(loose, package.model.learning_package.title)
+    writer.course_files()
     writer.report()
     writer.files[MANIFEST] = manifest_xml(package, items, writer.resources)
     for path in sorted(writer.files):
