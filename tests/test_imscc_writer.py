@@ -134,6 +134,17 @@ def test_a_package_with_tricky_titles_is_written_and_named_in_the_manifest(tmp_p
     assert back.format == "imscc"
 
 
+def test_an_lp_archive_whose_media_lives_in_the_zip_is_written_and_read_back(tmp_path: Path) -> None:
+    archive = tmp_path / "course.zip"
+    assert lpconvert.convert(str(corpus("cc/cc2olx-main.imscc")), str(archive)).ok
+    out = tmp_path / "again.imscc"
+    write(archive, out)
+    assert profile_violations(out) == []
+    first, back = lpconvert.read(str(archive)), lpconvert.read(str(out))
+    titles = sorted(e.current_version.title for e in first.package.model.entities if e.container_type == "unit")
+    assert sorted(e.current_version.title for e in back.package.model.entities if e.container_type == "unit") == titles
+
+
 def test_writing_is_reproducible(tmp_path: Path) -> None:
     one, two = tmp_path / "1.imscc", tmp_path / "2.imscc"
     write(corpus("cc/cc2olx-main.imscc"), one)

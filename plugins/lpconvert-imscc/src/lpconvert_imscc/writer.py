@@ -102,9 +102,14 @@ class _Writer:
         self.lost_examples.setdefault(kind, f"{ent.current_version.title!r} ({ent.key})")
 
     # -- components ----------------------------------------------------------------------------
+    def block(self, ent: Entity) -> str:
+        """A component's block.xml as text, wherever its bytes are (inline, in a zip, in a database)."""
+        media = ent.current_version.media.get("block.xml") if ent.current_version else None
+        return "" if media is None else self.package.read_media(media).decode("utf-8", "replace")
+
     def html(self, ent: Entity, prompt_for: Entity | None = None) -> tuple[str, str] | None:
         version = ent.current_version
-        content = cc_out.html_content(version.media["block.xml"].text if "block.xml" in version.media else "")
+        content = cc_out.html_content(self.block(ent))
         if content is None:
             self.lose(ent, "its block.xml does not parse")
             return None
@@ -122,14 +127,14 @@ class _Writer:
         ident = self.ident(ent.key)
         text, statics = "", []
         if prompt is not None:
-            text = cc_out.to_filebase(cc_out.html_content(prompt.current_version.media["block.xml"].text) or "")
+            text = cc_out.to_filebase(cc_out.html_content(self.block(prompt)) or "")
             statics = self.static_files(prompt)
         self.resource(ident, "discussion", f"discussions/{ident}.xml", cc_out.topic(ent.current_version.title, text),
                       statics)
         return ident, ent.current_version.title
 
     def lti(self, ent: Entity) -> tuple[str, str] | None:
-        data = cc_out.basic_lti(ent.current_version.media["block.xml"].text, ent.current_version.title)
+        data = cc_out.basic_lti(self.block(ent), ent.current_version.title)
         if data is None:
             self.lose(ent, "its block.xml does not parse")
             return None
@@ -152,9 +157,7 @@ class _Writer:
 
     def question(self, ent: Entity) -> Question | None:
         version = ent.current_version
-        block = version.media.get("block.xml")
-        text = block.text if block is not None and hasattr(block, "text") else self.package.read_media(block).decode(
-            "utf-8", "replace") if block is not None else ""
+        text = self.block(ent)
         weight = re.search(r'\bweight="([^"]*)"', text[:2000])
         q, why = capa.question_of(text, ncname(ent.key), version.title, weight.group(1) if weight else None)
         if q is None:
