@@ -477,3 +477,19 @@ def test_short_answers_keep_every_accepted_answer(tmp_path: Path) -> None:
     assert response.get("answer") == "Paris" and response.get("type") == "ci"
     assert [a.get("answer") for a in response.iter("additional_answer")] == ["paris, France"]
     assert response.findtext("label/p") == "Capital of France?"
+
+
+def test_the_html_preview_shows_the_quiz_questions(tmp_path: Path) -> None:
+    """What a person previewing an imported cartridge sees (the html plugin, also a separate distribution)."""
+    sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
+    import lpconvert_html.plugin
+    from lxml import html as lxml_html
+
+    with use_plugins(lpconvert_imscc.plugin, lpconvert_html.plugin):
+        site = tmp_path / "site"
+        converted = lpconvert.convert(str(corpus("cc/canvas-all-question-types.imscc")), str(site), to="html")
+        assert converted.ok, [p.render() for p in converted.problems if p.is_error]
+    text = " ".join(" ".join(lxml_html.fromstring(p.read_bytes()).itertext()) for p in site.rglob("*.html"))
+    for question in ("How many letters does the word", "Dogs are insects", "Pick all letters of the Alphabet",
+                     "100/3 = ?", "Write an Essay"):
+        assert question in text, question

@@ -30,7 +30,7 @@ from .links import page_body, page_title, resolve_links, static_name
 from .manifest import MANIFEST, Manifest, Resource
 from .olx import discussion_block, file_html, html_block, link_html, lti_block
 from .problem import HTML_KINDS, essay_html, problem_olx, why_not
-from .qti import Question, items_of, read_question
+from .qti import Question, items_of, metadata, read_question
 from .xml import child, children, descendants, local, read_xml, text_of
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -181,7 +181,7 @@ class ComponentMaker:
         if not self._exists(res, path):
             return []
         assert path is not None
-        return self.questions(path, title or res.ident, res.ident)
+        return self.questions(path, title, res.ident)
 
     def _count_items(self, path: str) -> int | None:
         if not self.source.exists(path):
@@ -194,11 +194,18 @@ class ComponentMaker:
         root = read_xml(self.source, path, self.problems)
         if root is None:
             return []
+        top = next((el for el in root if local(el) in ("assessment", "objectbank")), None)
+        quiz_title = quiz_title or (top.get("title") if top is not None else "") or \
+            (metadata(top).get("bank_title") if top is not None else "") or ident
         out: list[Component] = []
         lost_feedback = 0
         for group in descendants(root, "selection_number"):
             section = next((a for a in group.iterancestors() if local(a) == "section"), None)
-            if section is not None:
+            try:
+                picks = int(text_of(group))
+            except ValueError:
+                picks = 0
+            if section is not None and 0 < picks < len(items_of(section)):
                 self.problems.append(warning("loss", f"question group {section.get('title') or section.get('ident')!r} "
                                              f"in {quiz_title!r} shows {text_of(group)} of its questions at random; "
                                              "every question is kept, in order", path, "section", section.sourceline))

@@ -111,7 +111,7 @@ class _Reader:
                 bank = canvas.bank_file(res)
                 if bank and bank not in quiz_files:
                     kind = "bank"
-                    comps = self.maker.questions(bank, res.ident, res.ident)
+                    comps = self.maker.questions(bank, "", res.ident)
                 elif canvas.assignment_page(res):
                     comps = self.components(ident, "")
             elif kind == "webcontent" and not is_page(res.main_file):
@@ -170,8 +170,7 @@ def read_cartridge(source: Source, options: ReadOptions) -> RawPackage:
     collections = reader.loose()
     data: dict[str, Any] = {
         "learning_package": {"key": package_key(title), "title": title,
-                             "description": manifest.description
-                             or f"Imported from an IMS Common Cartridge {manifest.version}".rstrip()},
+                             "description": manifest.description},
         "entities": reader.entities,
         "collections": collections,
     }
