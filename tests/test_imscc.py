@@ -8,7 +8,6 @@ never from the reader.
 
 from __future__ import annotations
 
-import io
 import sys
 import zipfile
 from collections import Counter
@@ -333,7 +332,8 @@ def test_weblinks_show_their_link() -> None:
 
 def test_discussions_keep_their_prompt() -> None:
     result = read(corpus("cc/cc2olx-main.imscc"))
-    unit = next(e for e in result.package.model.entities if e.kind == "unit" and e.current_version.title == "Discussion")
+    unit = next(e for e in result.package.model.entities
+                if e.kind == "unit" and e.current_version.title == "Discussion")
     prompt, topic = (result.package.model.entity_map()[k] for k in unit.current_version.children)
     assert prompt.kind == "xblock.v1:html" and "Is 70 thousand written in standard form" in block_xml(prompt)
     assert topic.kind == "xblock.v1:discussion" and 'display_name="Discussion"' in block_xml(topic)
@@ -344,7 +344,8 @@ def test_discussions_keep_their_prompt() -> None:
 
 def test_lti_links_keep_launch_title_description_and_custom_parameters_but_no_secret(tmp_path: Path) -> None:
     lti = """<?xml version="1.0"?><cartridge_basiclti_link xmlns="http://www.imsglobal.org/xsd/imslticc_v1p0"
-      xmlns:blti="http://www.imsglobal.org/xsd/imsbasiclti_v1p0" xmlns:lticm="http://www.imsglobal.org/xsd/imslticm_v1p0">
+      xmlns:blti="http://www.imsglobal.org/xsd/imsbasiclti_v1p0"
+      xmlns:lticm="http://www.imsglobal.org/xsd/imslticm_v1p0">
       <blti:title>Tool</blti:title><blti:description>Does things</blti:description>
       <blti:launch_url>http://tool.example/launch</blti:launch_url>
       <blti:secure_launch_url>https://tool.example/launch</blti:secure_launch_url>
@@ -388,6 +389,20 @@ def test_damage_in_the_corpora_is_reported_where_it_is() -> None:
 
     serc = read(corpus("cc/serc-serckit-cc-1p0.imscc"))
     assert sum("1 byte(s) long" in p.message for p in serc.problems) == 31
+
+
+def test_an_attribute_declared_twice_is_read_and_reported(tmp_path: Path) -> None:
+    xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    link = ('<?xml version="1.0"?>\n<webLink xmlns="http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3"\n'
+            f' {xsi} {xsi}><title>Twice</title><url href="https://example.org/"/></webLink>')
+    path = cartridge(tmp_path, manifest('<item identifier="i1" identifierref="r1"><title>Twice</title></item>',
+                                        '<resource identifier="r1" type="imswl_xmlv1p3"><file href="l.xml"/>'
+                                        '</resource>'), {"l.xml": link})
+    result = read(path)
+    assert 'href="https://example.org/"' in block_xml(titled(result, "Twice"))
+    reported = [p for p in result.problems if p.code == "xml-syntax"]
+    assert [(p.file, p.is_error, "second of two same-named attributes dropped" in p.message) for p in reported] == \
+        [("l.xml", False, True)]
 
 
 def test_a_broken_xml_file_is_one_error_and_the_rest_is_read(tmp_path: Path) -> None:

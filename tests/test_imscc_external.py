@@ -47,7 +47,8 @@ def _olxcleaner_errors(archive: Path, into: Path) -> list[tuple[str, str]]:
         tar.extractall(into, filter="data")
     course = next(p.parent for p in into.rglob("course.xml"))
     _, store, _ = validate(str(course), steps=8)
-    return [(type(e).__name__, e.description) for e in store.errors if str(getattr(e.level, "name", e.level)) == "ERROR"]
+    return [(type(e).__name__, e.description) for e in store.errors
+            if str(getattr(e.level, "name", e.level)) == "ERROR"]
 
 
 @pytest.mark.slow

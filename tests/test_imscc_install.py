@@ -17,26 +17,12 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus
+from test_html_plugin_install import Venv  # the same temporary-environment runner
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "plugins" / "lpconvert-imscc"
 
 pytestmark = pytest.mark.slow
-
-
-class Venv:
-    def __init__(self, path: Path) -> None:
-        self.python = str(path / "bin" / "python")
-        self.cwd = str(path.parent)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LPCONVERT_DISABLE_PLUGINS")}
-        env.update({"LPCONVERT_NO_PROGRESS": "1", "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-        return subprocess.run([self.python, *args], capture_output=True, text=True, timeout=300, env=env,
-                              cwd=self.cwd, check=False)
-
-    def lpconvert(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run("-m", "lpconvert.cli", *args)
 
 
 @pytest.fixture(scope="module")

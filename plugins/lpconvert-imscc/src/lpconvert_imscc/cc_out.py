@@ -13,14 +13,14 @@ from lxml import etree
 
 from lpconvert.xmlsafe import XmlError, parse_xml
 
-from .links import static_name
 
 WL_NS = "http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3"
 DT_NS = "http://www.imsglobal.org/xsd/imsccv1p3/imsdt_v1p3"
 LTI_NS = ("http://www.imsglobal.org/xsd/imslticc_v1p0", "http://www.imsglobal.org/xsd/imsbasiclti_v1p0",
           "http://www.imsglobal.org/xsd/imslticm_v1p0", "http://www.imsglobal.org/xsd/imslticp_v1p0")
 
-_STATIC_LINK = re.compile(r"""(?P<pre>(?:\b(?:src|href|data|poster)\s*=\s*["']|url\(\s*["']?))/static/(?P<rest>[^"')]*)""", re.I)
+_STATIC_LINK = re.compile(r"""(?P<pre>(?:\b(?:src|href|data|poster)\s*=\s*["']|url\(\s*["']?))"""
+                          r"""/static/(?P<rest>[^"')]*)""", re.I)
 _LINK_ONLY = re.compile(r'^<p><a href="(?P<url>[^"]*)" target="_blank" rel="noopener">(?P<text>[^<]*)</a></p>$')
 
 
@@ -85,5 +85,3 @@ def basic_lti(block: str, title: str) -> bytes | None:
             f"<blti:launch_url>{escape(root.get('launch_url') or '')}</blti:launch_url>"
             "</cartridge_basiclti_link>\n").encode("utf-8")
 
-
-__all__ = ["static_name"]

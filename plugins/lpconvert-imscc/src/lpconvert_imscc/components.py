@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from lpconvert.problems import Problem, warning
 from lpconvert.storage import Source, SourceError
 
@@ -31,7 +33,7 @@ from .manifest import MANIFEST, Manifest, Resource
 from .olx import discussion_block, file_html, html_block, link_html, lti_block
 from .problem import HTML_KINDS, essay_html, problem_olx, why_not
 from .qti import Question, items_of, metadata, read_question
-from .xml import child, children, descendants, local, read_xml, text_of
+from .xml import child, descendants, local, read_xml, text_of
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
@@ -55,7 +57,7 @@ def kind_of(res: Resource) -> str:
         return "webcontent"
     for prefix, kind in (("imswl_", "weblink"), ("imsdt_", "discussion"), ("imsbasiclti_", "lti"),
                          ("imsqti_", "assessment"), ("assignment_", "assignment"),
-                         ("associatedcontent/", "associated"), ("imsqti_xmlv1p2/imscc_xmlv1p1/question-bank", "bank")):
+                         ("associatedcontent/", "associated")):
         if t.startswith(prefix):
             return kind
     return "unknown"
@@ -91,6 +93,15 @@ class ComponentMaker:
                                      "cartridge does not have", MANIFEST, "resource/file[@href]", res.line))
         return False
 
+    def _xml(self, res: Resource) -> tuple[str, etree._Element] | None:
+        """A resource's own XML file (a weblink, topic, LTI link, assignment): its path and root, or None (reported)."""
+        path = res.main_file
+        if not self._exists(res, path):
+            return None
+        assert path is not None
+        root = read_xml(self.source, path, self.problems)
+        return None if root is None else (path, root)
+
     def _text(self, path: str) -> str | None:
         try:
             return self.source.read_text(path)
@@ -108,8 +119,8 @@ class ComponentMaker:
             name = static_name(path)
             shown = title or posixpath.basename(path)
             kind = (mimetypes.guess_type(path)[0] or "")
-            return [Component("html", res.ident, shown, html_block(shown, file_html(shown, name, kind.startswith("image/"))),
-                              {name: path}, path)]
+            shows = file_html(shown, name, kind.startswith("image/"))
+            return [Component("html", res.ident, shown, html_block(shown, shows), {name: path}, path)]
         text = self._text(path)
         if text is None:
             return []
@@ -121,13 +132,10 @@ class ComponentMaker:
         return [Component("html", res.ident, shown, html_block(shown, resolved.text), resolved.files, path)]
 
     def weblink(self, res: Resource, title: str) -> list[Component]:
-        path = res.main_file
-        if not self._exists(res, path):
+        found = self._xml(res)
+        if found is None:
             return []
-        assert path is not None
-        root = read_xml(self.source, path, self.problems)
-        if root is None:
-            return []
+        path, root = found
         url_el = child(root, "url")
         url = (url_el.get("href") or "").strip() if url_el is not None else ""
         shown = title or text_of(child(root, "title")) or url
@@ -138,13 +146,10 @@ class ComponentMaker:
                           {}, path)]
 
     def discussion(self, res: Resource, title: str) -> list[Component]:
-        path = res.main_file
-        if not self._exists(res, path):
+        found = self._xml(res)
+        if found is None:
             return []
-        assert path is not None
-        root = read_xml(self.source, path, self.problems)
-        if root is None:
-            return []
+        path, root = found
         shown = title or text_of(child(root, "title")) or res.ident
         prompt = (child(root, "text").text or "") if child(root, "text") is not None else ""
         out = []
@@ -156,13 +161,10 @@ class ComponentMaker:
         return out
 
     def lti(self, res: Resource, title: str) -> list[Component]:
-        path = res.main_file
-        if not self._exists(res, path):
+        found = self._xml(res)
+        if found is None:
             return []
-        assert path is not None
-        root = read_xml(self.source, path, self.problems)
-        if root is None:
-            return []
+        path, root = found
         shown = title or text_of(child(root, "title")) or res.ident
         launch = text_of(child(root, "secure_launch_url")) or text_of(child(root, "launch_url"))
         custom_el = child(root, "custom")
@@ -216,8 +218,9 @@ class ComponentMaker:
             if q.kind in HTML_KINDS:
                 out.append(Component("html", q.ident, shown, essay_html(q, shown), files, path))
                 if q.kind == "essay":
-                    self.problems.append(warning("loss", f"essay question {q.title or q.ident!r} is graded by a person: "
-                                                 "kept as its prompt in an html component", path, "item", q.line))
+                    self.problems.append(warning("loss", f"essay question {q.title or q.ident!r} is graded by a "
+                                                 "person: kept as its prompt in an html component", path, "item",
+                                                 q.line))
                 continue
             reason = why_not(q)
             if reason is not None:
@@ -253,13 +256,10 @@ class ComponentMaker:
         return files
 
     def assignment(self, res: Resource, title: str) -> list[Component]:
-        path = res.main_file
-        if not self._exists(res, path):
+        found = self._xml(res)
+        if found is None:
             return []
-        assert path is not None
-        root = read_xml(self.source, path, self.problems)
-        if root is None:
-            return []
+        path, root = found
         shown = title or text_of(child(root, "title")) or res.ident
         text_el = child(root, "text")
         text = text_el.text or "" if text_el is not None else ""
@@ -302,5 +302,3 @@ def safe_code(text: str) -> str:
         return "item"
     return code if code[0].isalpha() or code[0] == "_" else "_" + code
 
-
-__all__ = ["Component", "ComponentMaker", "component_data", "kind_of", "safe_code", "children"]

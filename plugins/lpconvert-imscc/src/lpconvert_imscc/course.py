@@ -6,7 +6,8 @@ blocks use). lpconvert writes the smallest policy that satisfies them, with valu
 Studio's own defaults for a new course rather than anything made up per cartridge: start
 2030-01-01 (Studio's "not yet scheduled"), `lti_consumer` enabled when the course has LTI
 links, Studio's default grading policy (no quiz counts until an author assigns it). No end date
-or course image is invented: a cartridge has neither, and olxcleaner's demand for them stays. They are package files (`policies/RUN/`), so a format that
+or course image is invented: a cartridge has neither, and olxcleaner's demand for them stays.
+They are package files (`policies/RUN/`), so a format that
 holds no package files (lp-archive) says so in its loss report.
 """
 

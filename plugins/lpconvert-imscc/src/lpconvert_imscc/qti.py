@@ -160,7 +160,8 @@ def _scoring(item: etree._Element, q: Question) -> None:
                 q.number = _number(conditionvar)
             elif q.kind == "fill_in_blank":
                 q.answers.extend(v for v in values if v and v not in q.answers)
-                q.case_sensitive = any((eq.get("case") or "").lower() == "yes" for eq in descendants(conditionvar, "varequal"))
+                q.case_sensitive = any((eq.get("case") or "").lower() == "yes"
+                                       for eq in descendants(conditionvar, "varequal"))
                 q.substrings.extend(text_of(v) for v in descendants(conditionvar, "varsubstring") if text_of(v))
             else:
                 q.correct.extend(v for v in values if v not in q.correct)

@@ -65,11 +65,12 @@ def _item(q: Question) -> str:
             correct_condition = _scored(f'<varequal respident="{response}">{escape(q.correct[0])}</varequal>')
         feedback = "".join(
             f'<respcondition continue="Yes"><conditionvar><varequal respident="{response}">{escape(c.ident)}'
-            f'</varequal></conditionvar><displayfeedback feedbacktype="Response" linkrefid={quoteattr(c.ident + "_fb")}/>'
+            f'</varequal></conditionvar><displayfeedback feedbacktype="Response" '
+            f'linkrefid={quoteattr(c.ident + "_fb")}/>'
             "</respcondition>" for c in q.choices if c.feedback)
         conditions = feedback + correct_condition
-    general = ('<respcondition continue="Yes"><conditionvar><other/></conditionvar>'
-               '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/></respcondition>') if q.solution else ""
+    general = ('<respcondition continue="Yes"><conditionvar><other/></conditionvar><displayfeedback '
+               'feedbacktype="Response" linkrefid="general_fb"/></respcondition>') if q.solution else ""
     feedbacks = "".join(f"<itemfeedback ident={quoteattr(c.ident + '_fb')}><flow_mat>{_html(c.feedback)}</flow_mat>"
                         "</itemfeedback>" for c in q.choices if c.feedback)
     if q.solution:

@@ -17,6 +17,7 @@ from lpconvert.storage import Source
 from . import canvas
 from .components import Component, ComponentMaker, component_data, kind_of, safe_code
 from .links import WEB_RESOURCES, static_name
+from .naming import unique
 from .manifest import MANIFEST, Item, Manifest, read_manifest
 from .course import package_key, policy_files
 from .structure import Node, build
@@ -37,12 +38,7 @@ class _Keys:
         self.taken: set[str] = set()
 
     def new(self, key: str) -> str:
-        candidate, n = key, 1
-        while candidate in self.taken:
-            n += 1
-            candidate = f"{key}-{n}"
-        self.taken.add(candidate)
-        return candidate
+        return unique(key, self.taken)
 
 
 class _Reader:

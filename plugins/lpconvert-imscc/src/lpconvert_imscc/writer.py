@@ -25,6 +25,7 @@ from lpconvert.storage import Sink
 
 from . import capa, cc_out, qti_out
 from .manifest import MANIFEST
+from .naming import unique
 from .qti import Question
 
 NS = "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1"
@@ -57,13 +58,7 @@ class _Writer:
         self.written: set[str] = set()
 
     def ident(self, wanted: str) -> str:
-        base = ncname(wanted)
-        candidate, n = base, 1
-        while candidate in self.ids:
-            n += 1
-            candidate = f"{base}-{n}"
-        self.ids.add(candidate)
-        return candidate
+        return unique(ncname(wanted), self.ids)
 
     # -- resources ---------------------------------------------------------------------------
     def resource(self, ident: str, kind: str, main: str, data: bytes, extra: list[str] = ()) -> None:

@@ -17,7 +17,9 @@ from lpconvert.problems import Problem, error, warning
 from lpconvert.storage import Source, SourceError
 from lpconvert.xmlsafe import XmlError, parse_xml
 
-_DOUBLED_ATTRIBUTE = re.compile(rb"""(\s(?P<name>[\w:.-]+)\s*=\s*("[^"]*"|'[^']*'))((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?)\s(?P=name)\s*=\s*("[^"]*"|'[^']*')""")
+_VALUE = rb"""(?:"[^"]*"|'[^']*')"""
+_DOUBLED_ATTRIBUTE = re.compile(rb"(\s(?P<name>[\w:.-]+)\s*=\s*" + _VALUE + rb")((?:\s+[\w:.-]+\s*=\s*" + _VALUE
+                                + rb")*?)\s(?P=name)\s*=\s*" + _VALUE)
 
 
 def local(el: etree._Element) -> str:
@@ -92,5 +94,5 @@ def _undouble_attributes(data: bytes) -> bytes:
     previous = None
     while previous != data:
         previous = data
-        data = _DOUBLED_ATTRIBUTE.sub(lambda m: m.group(1) + m.group(4), data, count=1)
+        data = _DOUBLED_ATTRIBUTE.sub(lambda m: m.group(1) + m.group(3), data, count=1)
     return data
