@@ -508,3 +508,18 @@ def test_the_html_preview_shows_the_quiz_questions(tmp_path: Path) -> None:
     for question in ("How many letters does the word", "Dogs are insects", "Pick all letters of the Alphabet",
                      "100/3 = ?", "Write an Essay"):
         assert question in text, question
+
+
+def test_question_groups_that_pick_at_random_are_named_and_the_others_are_not() -> None:
+    path = corpus("cc/canvas-quiz-groups.imscc")
+    expected = []
+    with zipfile.ZipFile(path) as zf:
+        for name in sorted(n for n in zf.namelist() if n.endswith(".xml.qti")):
+            for section in _all(etree.fromstring(zf.read(name)), "section"):
+                own = "*[local-name()='selection_ordering']//*[local-name()='selection_number']"
+                picks = section.xpath(f"string({own})")
+                if picks and int(picks) < len(_all(section, "item")):
+                    expected.append((name, section.sourceline))
+    assert expected, "the corpus has groups that pick fewer questions than they hold"
+    reported = sorted((p.file, p.line) for p in read(path).problems if "at random" in p.message)
+    assert reported == expected

@@ -258,3 +258,56 @@ def test_olx_to_cc_to_hub_brings_back_what_a_cartridge_holds(archive: Path, tmp_
             assert _choices(back.package, twin) == _choices(original.package, key), key
         compared += 1
     assert compared > 0
+
+
+def _package_with_problems(*blocks: tuple[str, str]) -> Package:
+    """A one-unit course whose unit holds the given problems (code, block.xml)."""
+    data = {
+        "learning_package": {"key": "course-v1:Org+Quiz+1", "title": "Quiz course"},
+        "entities": [
+            {"key": "s", "container_type": "section", "draft_version": 1,
+             "versions": [{"version_num": 1, "title": "S", "children": ["ss"]}]},
+            {"key": "ss", "container_type": "subsection", "draft_version": 1,
+             "versions": [{"version_num": 1, "title": "SS", "children": ["u"]}]},
+            {"key": "u", "container_type": "unit", "draft_version": 1,
+             "versions": [{"version_num": 1, "title": "U",
+                           "children": [f"xblock.v1:problem:{code}" for code, _ in blocks]}]},
+        ] + [{"key": f"xblock.v1:problem:{code}", "draft_version": 1,
+              "versions": [{"version_num": 1, "title": code.title(), "media": {"block.xml": {"text": xml}}}]}
+             for code, xml in blocks],
+    }
+    from lpconvert.model import CompletePackageInput
+    return Package(CompletePackageInput.model_validate(data))
+
+
+def test_problems_become_qti_items_with_their_answers_case_and_weight(tmp_path: Path) -> None:
+    package = _package_with_problems(
+        ("exact", '<problem weight="2"><stringresponse answer="Paris"><label>Capital?</label>'
+                  '<additional_answer answer="PARIS"/><textline/></stringresponse></problem>'),
+        ("checks", '<problem><choiceresponse><label>Pick</label><checkboxgroup><choice correct="true">A</choice>'
+                   '<choice correct="false">B<choicehint>no</choicehint></choice></checkboxgroup></choiceresponse>'
+                   '<solution><div class="detailed-solution"><p>Because A.</p></div></solution></problem>'),
+        ("number", '<problem><numericalresponse answer="3.14"><responseparam type="tolerance" default="0.01"/>'
+                   '<formulaequationinput/></numericalresponse></problem>'))
+    out = tmp_path / "quiz.imscc"
+    result = write(package, out)
+    assert profile_violations(out) == []
+    assert any(p.code == "loss" and "'Number'" in p.message and "numericalresponse" in p.message
+               for p in result.problems)
+    with zipfile.ZipFile(out) as zf:
+        qti_name = next(n for n in zf.namelist() if n.endswith("assessment_qti.xml"))
+        qti = etree.fromstring(zf.read(qti_name))
+    items = {i.get("ident"): i for i in _all(qti, "item")}
+    assert set(items) == {"exact", "checks"}
+    exact = items["exact"]
+    assert [(v.text, v.get("case")) for v in _all(exact, "varequal")] == [("Paris", "Yes"), ("PARIS", "Yes")]
+    assert "cc_weighting" in exact.xpath(".//*[local-name()='fieldlabel']/text()")
+    back = lpconvert.read(str(out)).package.model.entity_map()
+    exact_back = etree.fromstring(back["xblock.v1:problem:exact"].current_version.media["block.xml"].text)
+    response = exact_back.find("stringresponse")
+    assert response.get("type") is None and response.get("answer") == "Paris"  # still case-sensitive
+    assert exact_back.get("weight") == "2"
+    checks_back = etree.fromstring(back["xblock.v1:problem:checks"].current_version.media["block.xml"].text)
+    assert [(c.text, c.get("correct"), c.findtext("choicehint")) for c in checks_back.iter("choice")] == \
+        [("A", "true", None), ("B", "false", "no")]
+    assert "".join(checks_back.find("solution").itertext()) == "Because A."
