@@ -200,6 +200,8 @@ class _Writer:
     @staticmethod
     def is_prompt(html: Entity, discussion: Entity) -> bool:
         """The html component the reader puts before a discussion to carry its prompt."""
+        if html.current_version is None or discussion.current_version is None:
+            return False
         return (discussion.kind == "xblock.v1:discussion" and html.key == discussion.key + "-prompt"
                 and html.current_version.title == discussion.current_version.title)
 
