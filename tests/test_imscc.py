@@ -523,3 +523,22 @@ def test_question_groups_that_pick_at_random_are_named_and_the_others_are_not() 
     assert expected, "the corpus has groups that pick fewer questions than they hold"
     reported = sorted((p.file, p.line) for p in read(path).problems if "at random" in p.message)
     assert reported == expected
+
+
+def test_discussion_attachments_are_linked_under_the_prompt_and_carried(tmp_path: Path) -> None:
+    topic = ('<topic xmlns="http://www.imsglobal.org/xsd/imsccv1p3/imsdt_v1p3"><title>Talk</title>'
+             '<text texttype="text/html">&lt;p&gt;Discuss.&lt;/p&gt;</text>'
+             '<attachments><attachment href="files/brief.pdf"/></attachments></topic>')
+    path = cartridge(tmp_path, manifest('<item identifier="i1" identifierref="r1"><title>Talk</title></item>',
+                                        '<resource identifier="r1" type="imsdt_xmlv1p3"><file href="t/topic.xml"/>'
+                                        '<file href="t/files/brief.pdf"/></resource>'),
+                     {"t/topic.xml": topic, "t/files/brief.pdf": b"%PDF-1"})
+    prompt = titled(read(path), "Talk")
+    assert prompt.kind == "xblock.v1:html"
+    assert '<a href="/static/t/files/brief.pdf">brief.pdf</a>' in block_xml(prompt)
+    assert "static/t/files/brief.pdf" in prompt.current_version.media
+
+
+def test_canvas_course_settings_are_named_as_not_read() -> None:
+    result = read(corpus("cc/cc2olx-main.imscc"))
+    assert sum("course settings" in p.message and p.code == "loss" for p in result.problems) == 1

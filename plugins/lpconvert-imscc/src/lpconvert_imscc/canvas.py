@@ -57,10 +57,16 @@ def is_assignment(res: Resource) -> bool:
     return any(f.endswith("assignment_settings.xml") for f in res.files)
 
 
+def is_settings(res: Resource) -> bool:
+    """Canvas's course_settings/ resource (not the syllabus page, which is content)."""
+    href = res.href or ""
+    return href.startswith("course_settings/") and not href.endswith("syllabus.html")
+
+
 def assignment_page(res: Resource) -> str | None:
     """The HTML page of a Canvas resource that is content (an assignment, the syllabus); None for settings."""
     href = res.href or ""
-    if href.startswith("course_settings/") and not href.endswith("syllabus.html"):
+    if is_settings(res):
         return None
     if href.lower().endswith((".html", ".htm")):
         return href

@@ -18,6 +18,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 import re
+from xml.sax.saxutils import escape, quoteattr
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +153,7 @@ class ComponentMaker:
         path, root = found
         shown = title or text_of(child(root, "title")) or res.ident
         prompt = (child(root, "text").text or "") if child(root, "text") is not None else ""
+        prompt += attachment_list(root)
         out = []
         if prompt.strip():
             resolved = resolve_links(prompt, path, self.source, self.problems)
@@ -284,6 +286,15 @@ class ComponentMaker:
             self.problems.append(warning("loss", f"assignment {shown!r} is kept as its description; its submission "
                                          "settings, points, rubric and due date have no place in OLX", page))
         return [Component("html", res.ident, shown, html_block(shown, resolved.text), resolved.files, page)]
+
+
+def attachment_list(topic: etree._Element) -> str:
+    """A topic's attachments as a list of links under its prompt (resolved like the prompt's own links)."""
+    hrefs = [a.get("href") for a in descendants(topic, "attachment") if a.get("href")]
+    if not hrefs:
+        return ""
+    items = "".join(f"<li><a href={quoteattr(h)}>{escape(posixpath.basename(h.rstrip('/')))}</a></li>" for h in hrefs)
+    return f"<ul>{items}</ul>"
 
 
 def component_data(key: str, comp: Component, source: Source) -> dict[str, Any]:

@@ -103,7 +103,11 @@ class _Reader:
                 continue
             kind = kind_of(res)
             comps: list[Component] = []
-            if kind == "associated":
+            if kind == "associated" and canvas.is_settings(res):
+                self.problems.append(warning("loss", "Canvas's course settings (course_settings/: settings, module "
+                                             "metadata, rubrics, grading standards) are not read", MANIFEST,
+                                             "resource", res.line))
+            elif kind == "associated":
                 bank = canvas.bank_file(res)
                 if bank and bank not in quiz_files:
                     kind = "bank"
