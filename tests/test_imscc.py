@@ -305,19 +305,20 @@ def test_canvas_file_names_with_spaces_are_attached_and_linked(tmp_path: Path) -
 def test_relative_and_percent_encoded_filebase_links_resolve(tmp_path: Path) -> None:
     page = ('<html><head><link rel="stylesheet" href="../../css/site.css"></head><body>'
             '<img src="../../img/a%20b.png"><a href="%24IMS-CC-FILEBASE%24/doc.pdf?download=1#p2">doc</a>'
-            '<img src="missing.png"></body></html>')
+            '<img src="missing.png"><img src="$IMS-CC-FILEBASE$/../img/up.png"></body></html>')
     path = cartridge(tmp_path, manifest(
         '<item identifier="i1" identifierref="r1"><title>Page</title></item>',
         '<resource identifier="r1" type="webcontent" href="pages/one/p.html"><file href="pages/one/p.html"/></resource>'
         '<resource identifier="r2" type="webcontent"><file href="web_resources/doc.pdf"/></resource>'),
-        {"pages/one/p.html": page, "img/a b.png": b"PNG", "css/site.css": "p{}", "web_resources/doc.pdf": b"%PDF"})
+        {"pages/one/p.html": page, "img/a b.png": b"PNG", "css/site.css": "p{}", "web_resources/doc.pdf": b"%PDF",
+         "img/up.png": b"UP"})
     result = read(path)
     html = titled(result, "Page")
     assert set(html.current_version.media) == {"block.xml", "static/img/a b.png", "static/doc.pdf",
-                                               "static/css/site.css"}
+                                               "static/css/site.css", "static/img/up.png"}
     xml = block_xml(html)
     assert 'src="/static/img/a b.png"' in xml and 'href="/static/doc.pdf#p2"' in xml
-    assert 'href="/static/css/site.css"' in xml
+    assert 'href="/static/css/site.css"' in xml and 'src="/static/img/up.png"' in xml
     missing = [p for p in result.problems if p.code == "missing-file" and "missing.png" in p.message]
     assert missing and missing[0].file == "pages/one/p.html" and missing[0].line == 1
     # the PDF is a file some page carries, so it is not also a loose course file
