@@ -4,7 +4,9 @@ A writer never touches the destination. It fills a sink that lives at a temporar
 sibling of the destination (same filesystem, so the final rename is atomic); only when the
 writer has finished without error is the sibling renamed into place. On any failure the
 sibling is removed: nothing half-written is ever left behind, and an existing destination
-is only replaced when the caller said `force`.
+is only replaced when the caller said `force`. A run killed outright (SIGKILL, a power cut)
+cannot remove its sibling; the sibling's name carries the run's process id and host, so the
+next run to the same destination recognises it as a dead run's leftover and removes it.
 
 Archives are reproducible: every entry gets the package's timestamp (never the clock),
 fixed permissions and owner, and gzip headers carry no time or name. Writers emit entries
@@ -17,7 +19,9 @@ import gzip
 import heapq
 import os
 import posixpath
+import re
 import shutil
+import socket
 import struct
 import tarfile
 import tempfile
@@ -29,7 +33,7 @@ from typing import IO, Literal, cast
 
 import fsspec
 
-from .source import SourceError, check_member_name
+from .source import LEFTOVER_SUFFIXES, SourceError, check_member_name
 
 Container = Literal["dir", "zip", "tar.gz", "tar", "file"]
 
@@ -640,20 +644,75 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+_LEFTOVER = re.compile(r"\.lpc-(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+(?P<suffix>"
+                       + "|".join(re.escape(s) for s in LEFTOVER_SUFFIXES) + ")$")
+"""The tail of a temporary sibling's name: `.lpc-PID@HOST.RANDOM.lpconvert-tmp` (or `-old`).
+The process id and host say whose it is, so a later run can tell a dead run's leftover from
+one that a run still going (here or on another machine sharing the folder) is writing."""
+
+
+def _sibling_prefix(dest: str) -> str:
+    return f".{os.path.basename(dest.rstrip(os.sep))}.lpc-{os.getpid()}@{_HOST}."
+
+
 def _temp_sibling(dest: str, kind: Container) -> str:
     parent = os.path.dirname(dest) or "."
     os.makedirs(parent, exist_ok=True)
-    base = os.path.basename(dest.rstrip("/"))
+    prefix = _sibling_prefix(dest)
     if kind == "dir":
-        return tempfile.mkdtemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
+        return tempfile.mkdtemp(prefix=prefix, suffix=LEFTOVER_SUFFIXES[0], dir=parent)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=LEFTOVER_SUFFIXES[0], dir=parent)
     os.close(fd)
     return tmp
 
 
+def _is_running(pid: int) -> bool:
+    """Whether process `pid` exists. Where that cannot be asked safely (Windows, whose
+    `os.kill` terminates), every process counts as running, so nothing is cleaned."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def clean_leftovers(dest: str) -> list[str]:
+    """Remove the temporary siblings of `dest` that a run killed outright (SIGKILL, a power
+    cut) left behind; returns their paths.
+
+    Only this machine's leftovers whose process is gone are touched. A `.lpconvert-old`
+    sibling is the previous destination, moved aside in the instant a forced replacement
+    swaps the new one in: if the run died before the swap finished, so that `dest` is
+    missing, it is put back rather than deleted.
+    """
+    parent = os.path.dirname(dest) or "."
+    start = f".{os.path.basename(dest.rstrip(os.sep))}"
+    cleaned = []
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(start) and n.endswith(LEFTOVER_SUFFIXES)]
+    except OSError:
+        return []
+    for name in names:
+        found = _LEFTOVER.fullmatch(name[len(start):])
+        if not found or found["host"] != _HOST or _is_running(int(found["pid"])):
+            continue
+        path = os.path.join(parent, name)
+        if found["suffix"] == LEFTOVER_SUFFIXES[1] and not os.path.lexists(dest):
+            os.rename(path, dest)
+        else:
+            _remove(path)
+        cleaned.append(path)
+    return cleaned
+
+
 def _commit_local(tmp: str, dest: str) -> None:
     if os.path.isdir(dest) and not os.path.islink(dest):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(dest)}.", suffix=".lpconvert-old",
+        old = tempfile.mkdtemp(prefix=_sibling_prefix(dest), suffix=LEFTOVER_SUFFIXES[1],
                                dir=os.path.dirname(dest) or ".")
         os.rmdir(old)
         os.rename(dest, old)
@@ -686,27 +745,33 @@ def open_sink(destination: str, kind: Container, *, force: bool = False,
     local = "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol))
     if local:
         dest = os.path.abspath(path)
+        clean_leftovers(dest)
         if os.path.lexists(dest) and not force:
             raise DestinationExists(destination)
-        tmp = _temp_sibling(dest, kind)
     else:
         dest = path
         if fs.exists(dest) and not force:
             raise DestinationExists(destination)
-        staging = tempfile.mkdtemp(prefix="lpconvert-out-")
-        tmp = posixpath.join(staging, "out")
-    sink = _make(kind, tmp, timestamp)
+    tmp: str | None = None
+    sink: Sink | None = None
     try:
+        # Made inside the `try`, so that an interruption between making the temporary and
+        # filling it (a signal arrives at any instant) still removes it.
+        tmp = _temp_sibling(dest, kind) if local else posixpath.join(tempfile.mkdtemp(prefix="lpconvert-out-"), "out")
+        sink = _make(kind, tmp, timestamp)
         yield sink
         sink.close()
     except BaseException:
         try:
-            sink.abort()
+            if sink is not None:
+                sink.abort()
         finally:
-            _remove(tmp)
-            if not local:
-                shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
+            if tmp is not None:
+                _remove(tmp)
+                if not local:
+                    shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
         raise
+    assert tmp is not None
     if local:
         try:
             _commit_local(tmp, dest)
