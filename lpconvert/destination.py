@@ -5,11 +5,12 @@ the current directory, swallow the folder holding the input, or wipe a folder of
 own files. The rule here is narrow on purpose. An existing destination may be replaced when
 it is
 
-* an empty file or an empty directory (nothing to lose), or
+* an empty file or a directory with nothing but litter in it (nothing to lose), or
 * a file or a directory that the destination format's own probe recognises as one of its
-  packages, at its top (not a package in a wrapper folder beside other files), and that
-  holds nothing the probe could not see except operating-system litter (`.DS_Store` ...)
-  and lpconvert's own leftovers.
+  packages (looking through one wrapper folder, as for an input: OLX is written inside
+  `course/`), where a directory holds nothing the probe could not see (a README beside the
+  wrapper folder, a `.git` folder) except operating-system litter (`.DS_Store` ...) and
+  lpconvert's own leftovers.
 
 and never when it is, or contains, the input being read, the current directory, or one of
 the current directory's parents. Both sides are resolved (symbolic links, `..`, relative
@@ -82,6 +83,15 @@ def _contains_what_it_must_not(dest: str, inputs: Iterable[str]) -> str | None:
 
 
 def _not_a_package(destination: str, local: str | None, spec: FormatSpec) -> str | None:
+    if local is not None and not os.path.exists(local):
+        return None  # a symbolic link to nothing: replacing the link loses nothing
+    try:
+        return _compare(destination, local, spec)
+    except OSError as exc:
+        return f"it cannot be looked through ({exc})"
+
+
+def _compare(destination: str, local: str | None, spec: FormatSpec) -> str | None:
     what = "directory" if _is_dir(destination, local) else "file"
     if _is_empty(destination, local):
         return None
@@ -90,14 +100,20 @@ def _not_a_package(destination: str, local: str | None, spec: FormatSpec) -> str
     except SourceError:
         return _foreign(what, spec)
     try:
-        if source.root or not spec.probe_source(source):
+        if not spec.probe_source(source):
             return _foreign(what, spec)
-        if local is not None and what == "directory":
-            unseen = _unseen_files(local, source.files)
-            if unseen:
-                more = f" and {len(unseen) - _SHOWN} more" if len(unseen) > _SHOWN else ""
-                shown = ", ".join(unseen[:_SHOWN]) + more
-                return f"it holds {shown}, which a package in the {spec.name} format does not"
+        if what == "file":
+            return None
+        if local is None:
+            fs, path = fsspec.core.url_to_fs(destination)
+            if source.root and len(fs.ls(path)) > 1:
+                return _foreign(what, spec)  # a package in a folder, beside other things
+            return None
+        unseen = _unseen_files(local, (source.root + name for name in source.files))
+        if unseen:
+            more = f" and {len(unseen) - _SHOWN} more" if len(unseen) > _SHOWN else ""
+            shown = ", ".join(unseen[:_SHOWN]) + more
+            return f"it holds {shown}, which a package in the {spec.name} format does not"
     finally:
         source.close()
     return None
@@ -118,7 +134,7 @@ def _is_empty(destination: str, local: str | None) -> bool:
     if local is not None:
         if os.path.isdir(local):
             with os.scandir(local) as entries:
-                return next(entries, None) is None
+                return all(is_litter(entry.name) for entry in entries)
         return os.path.getsize(local) == 0
     fs, path = fsspec.core.url_to_fs(destination)
     if fs.isdir(path):

@@ -44,10 +44,11 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def stop_cleanly() -> Iterator[None]:
     """Within the block, SIGTERM and SIGHUP raise `Terminated`; the previous handlers come back after."""
-    previous = {signal.SIGINT: signal.getsignal(signal.SIGINT)}  # `_raise` silences it too
+    previous = {}
     try:
         for signum in CAUGHT:
             previous[signum] = signal.signal(signum, _raise)
+        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)  # `_raise` silences it too
     except ValueError:  # not the main thread: leave the signals alone
         pass
     try:

@@ -120,8 +120,21 @@ def test_a_package_in_a_wrapper_folder_beside_other_files_is_refused(tmp_path: P
     shutil.copytree(SECTIONS, dest / "inner")
     (dest / "README.txt").write_text("keep\n")
     before = _snapshot(dest)
-    _refused(run_cli(str(lib_zip), str(dest), "--to", "sections", "--force"), str(dest))
+    proc = run_cli(str(lib_zip), str(dest), "--to", "sections", "--force")
+    _refused(proc, str(dest))
+    assert "it holds README.txt, which a package in the sections format does not" in proc.stderr
     assert _snapshot(dest) == before
+
+
+@pytest.mark.parametrize("name", ["course", "course.tar.gz"])
+def test_olx_output_in_its_wrapper_folder_is_replaced(tmp_path: Path, lib_zip: Path, name: str) -> None:
+    """The OLX writer puts a course inside `course/`, as Studio does: still its own output."""
+    dest = tmp_path / name
+    assert run_cli(str(SECTIONS), str(dest), "--to", "olx", "-q").returncode == 0
+    proc = run_cli(str(lib_zip), str(dest), "--to", "olx", "--force", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert lpconvert.validate(str(dest)).valid
 
 
 def test_a_package_with_a_git_folder_is_refused(tmp_path: Path, lib_zip: Path) -> None:
@@ -174,6 +187,7 @@ def test_a_file_that_is_not_of_the_format_is_refused(tmp_path: Path, lib_zip: Pa
 def test_an_empty_directory_is_fine(tmp_path: Path, lib_zip: Path) -> None:
     dest = tmp_path / "out"
     dest.mkdir()
+    (dest / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # as empty as a folder opened in Finder gets
     proc = run_cli(str(lib_zip), str(dest), "--to", "sections", "--force")
     assert proc.returncode == 0, proc.stderr
     assert (dest / "package.toml").is_file()
@@ -271,3 +285,21 @@ def test_the_api_replaces_its_own_output(tmp_path: Path, lib_zip: Path) -> None:
     first = dest.read_bytes()
     assert lpconvert.convert(str(SECTIONS), str(dest), force=True).ok
     assert dest.read_bytes() != first
+
+
+def test_a_remote_destination_follows_the_same_content_rule() -> None:
+    """An fsspec destination (memory:// here) cannot hold the current directory, but a folder
+    of other files there is refused all the same, and lpconvert's own output replaced."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    with fs.open("/force-test/mine/notes.txt", "wb") as f:
+        f.write(b"mine")
+    try:
+        with pytest.raises(DestinationNotReplaceable, match="not a package in the sections format"):
+            lpconvert.convert(str(SECTIONS), "memory://force-test/mine", to="sections", force=True)
+        assert fs.cat("/force-test/mine/notes.txt") == b"mine" and len(fs.ls("/force-test/mine")) == 1
+        assert lpconvert.convert(str(SECTIONS), "memory://force-test/course", to="olx").ok
+        assert lpconvert.convert(str(SMALL), "memory://force-test/course", to="olx", force=True).ok
+    finally:
+        fs.rm("/force-test", recursive=True)
