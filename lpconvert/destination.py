@@ -95,6 +95,9 @@ def _compare(destination: str, local: str | None, spec: FormatSpec) -> str | Non
     what = "directory" if _is_dir(destination, local) else "file"
     if _is_empty(destination, local):
         return None
+    if spec.probe is None:
+        return (f"it is a {what} that is not empty, and the {spec.name} format has no probe to recognise its "
+                "own output by, so --force replaces only an empty one")
     try:
         source = open_source(destination)
     except SourceError:

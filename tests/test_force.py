@@ -8,6 +8,7 @@ API's `force` follows the same rules and raises `DestinationNotReplaceable`.
 from __future__ import annotations
 
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -303,3 +304,22 @@ def test_a_remote_destination_follows_the_same_content_rule() -> None:
         assert lpconvert.convert(str(SMALL), "memory://force-test/course", to="olx", force=True).ok
     finally:
         fs.rm("/force-test", recursive=True)
+
+
+def test_a_write_only_format_replaces_only_an_empty_destination(tmp_path: Path) -> None:
+    """html has no probe: lpconvert cannot tell its old site from a folder of the user's pages."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins" / "lpconvert-html" / "src"))
+    import lpconvert_html.plugin
+
+    from lpconvert.testing import use_plugins
+
+    site = tmp_path / "site"
+    with use_plugins(lpconvert_html.plugin):
+        assert lpconvert.convert(str(SMALL), str(site), to="html").ok
+        before = _snapshot(site)
+        with pytest.raises(DestinationNotReplaceable, match="the html format has no probe"):
+            lpconvert.convert(str(SMALL), str(site), to="html", force=True)
+        assert _snapshot(site) == before
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        assert lpconvert.convert(str(SMALL), str(empty), to="html", force=True).ok

@@ -11,6 +11,7 @@ anything takes is never asserted.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,10 +43,11 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _lpconvert(*args: str, tmpdir: Path) -> subprocess.Popen[str]:
-    exe = Path(sys.executable).parent / "lpconvert"
+    """`lpconvert ARGS` started as a user starts it (as `run_cli` does), left running."""
+    exe = shutil.which("lpconvert", path=str(Path(sys.executable).parent)) or shutil.which("lpconvert")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "lpconvert.cli", *args]
     env = {**os.environ, "LPCONVERT_NO_PROGRESS": "1", "TMPDIR": str(tmpdir)}
-    return subprocess.Popen([str(exe), *args], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            text=True)
+    return subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
 
 
 def _wait_for(proc: subprocess.Popen[str], seen: Callable[[], bool]) -> None:
