@@ -12,12 +12,9 @@ no result to attach them to.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import fsspec
 
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import find_losses
@@ -252,20 +249,13 @@ def check_destination(destination: str, spec: FormatSpec, *, force: bool, inputs
     Without `force` an existing destination is refused anyway (a `destination-exists`
     problem from the sink), so nothing is probed. `inputs` are the paths being read.
     """
-    from .destination import why_not_replaceable
+    from .destination import exists, why_not_replaceable
 
-    if not force or not _exists(destination):
+    if not force or not exists(destination):
         return
     reason = why_not_replaceable(destination, spec, inputs)
     if reason is not None:
         raise DestinationNotReplaceable(destination, reason)
-
-
-def _exists(location: str) -> bool:
-    fs, path = fsspec.core.url_to_fs(location)
-    if "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)):
-        return os.path.lexists(path)
-    return bool(fs.exists(path))
 
 
 def write(package: Package, destination: str, format: str | None = None, *, force: bool = False,

@@ -52,8 +52,18 @@ def why_not_replaceable(destination: str, spec: FormatSpec, inputs: Iterable[str
     return _not_a_package(destination, local, spec)
 
 
-def local_path(location: str) -> str | None:
-    """The resolved local path of a path or file:// URL; None for any other filesystem."""
+def exists(location: str) -> bool:
+    """Whether anything is at `location`: a symbolic link to nothing counts, as it is in the way."""
+    local = local_path(location, resolve=False)
+    if local is not None:
+        return os.path.lexists(local)
+    fs, path = fsspec.core.url_to_fs(location)
+    return bool(fs.exists(path))
+
+
+def local_path(location: str, *, resolve: bool = True) -> str | None:
+    """The local path (resolved: links followed, made absolute) of a path or file:// URL;
+    None for any other filesystem."""
     try:
         fs, path = fsspec.core.url_to_fs(location)
     except (ImportError, ValueError):
@@ -61,7 +71,7 @@ def local_path(location: str) -> str | None:
     protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
     if "file" not in protocols and "local" not in protocols:
         return None
-    return os.path.realpath(path)
+    return os.path.realpath(path) if resolve else path
 
 
 def _within(path: str, folder: str) -> bool:

@@ -323,3 +323,17 @@ def test_a_write_only_format_replaces_only_an_empty_destination(tmp_path: Path) 
         empty = tmp_path / "empty"
         empty.mkdir()
         assert lpconvert.convert(str(SMALL), str(empty), to="html", force=True).ok
+
+
+def test_a_link_to_a_file_of_the_format_is_replaced_and_its_target_kept(tmp_path: Path, lib_zip: Path) -> None:
+    """The link is what stands at the destination; the file it points to is someone's, left alone."""
+    kept = tmp_path / "kept.json"
+    assert run_cli(str(SECTIONS), str(kept)).returncode == 0
+    before = kept.read_bytes()
+    (tmp_path / "out.json").symlink_to(kept)
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere.json")
+    assert run_cli(str(lib_zip), str(tmp_path / "out.json"), "--force").returncode == 0
+    assert run_cli(str(lib_zip), str(tmp_path / "dangling.json"), "--force").returncode == 0
+    for name in ("out.json", "dangling.json"):
+        assert not (tmp_path / name).is_symlink() and lpconvert.validate(str(tmp_path / name)).valid
+    assert kept.read_bytes() == before

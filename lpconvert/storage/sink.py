@@ -702,10 +702,13 @@ def clean_leftovers(dest: str) -> list[str]:
         if not found or found["host"] != _HOST or _is_running(int(found["pid"])):
             continue
         path = os.path.join(parent, name)
-        if found["suffix"] == LEFTOVER_SUFFIXES[1] and not os.path.lexists(dest):
-            os.rename(path, dest)
-        else:
-            _remove(path)
+        try:
+            if found["suffix"] == LEFTOVER_SUFFIXES[1] and not os.path.lexists(dest):
+                os.rename(path, dest)
+            else:
+                _remove(path)
+        except OSError:
+            continue  # another run cleaned it first, or it is not ours to remove
         cleaned.append(path)
     return cleaned
 
