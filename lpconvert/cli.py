@@ -406,7 +406,7 @@ HANDLERS = {"convert": cmd_convert, "validate": cmd_validate, "info": cmd_info, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .interrupts import Terminated, stop_cleanly
+    from .interrupts import Terminated, stop_cleanly, written
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
@@ -429,11 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "usage" not in str(exc) and not isinstance(exc, Refused):
             sys.stderr.write("Try 'lpconvert --help'.\n")
         return EXIT_USAGE
-    except Terminated as stop:
-        _say(f"lpconvert: stopped by {stop.name}; nothing was written\n")
-        return stop.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("lpconvert: interrupted; nothing was written\n")
+    except KeyboardInterrupt as stop:
+        done = written()
+        tail = f" after writing {', '.join(done)}" if done else "; nothing was written"
+        if isinstance(stop, Terminated):
+            _say(f"lpconvert: stopped by {stop.name}{tail}\n")
+            return stop.exit_code
+        _say(f"lpconvert: interrupted{tail}\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK

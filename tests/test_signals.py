@@ -79,7 +79,7 @@ def test_a_signal_while_writing_removes_the_temporary_sibling(course: Path, tmp_
     _wait_for(proc, lambda: bool(_siblings(out)))
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signum
+    assert proc.returncode == 128 + signum, err
     name = signal.Signals(signum).name
     assert err.splitlines() == [f"lpconvert: stopped by {name}; nothing was written"]
     assert list(out.iterdir()) == []
@@ -151,3 +151,30 @@ def test_a_replacement_killed_mid_swap_puts_the_old_destination_back(tmp_path: P
     clean_leftovers(str(tmp_path / "lib"))
     assert (tmp_path / "lib" / "package.toml").read_text() == "kept\n"
     assert not old.exists()
+
+
+def test_a_stop_whose_exception_is_lost_in_a_finaliser_still_stops_the_write(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Python drops an exception raised inside `__del__`; the stop must not be dropped with it."""
+    from lpconvert.interrupts import Terminated, stop_cleanly
+    from lpconvert.storage import open_sink
+
+    class SignalledWhileFinalised:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000):  # the handler runs in here, and its exception is lost
+                pass
+
+    dest = tmp_path / "out"
+    reached = []
+    with pytest.raises(Terminated), stop_cleanly(), open_sink(str(dest), "dir") as sink:
+        sink.write_bytes("a.txt", b"written before the signal")
+        SignalledWhileFinalised()  # made and finalised at once
+        reached.append("past the finaliser")
+        sink.write_bytes("b.txt", b"never written")
+    assert reached == ["past the finaliser"]  # the exception really was lost in __del__
+    assert list(tmp_path.iterdir()) == []
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with open_sink(str(dest), "dir") as sink:  # the stop was this run's, not the next one's
+        sink.write_bytes("a.txt", b"a later write")
+    assert (dest / "a.txt").read_bytes() == b"a later write"

@@ -20,6 +20,7 @@ import heapq
 import os
 import posixpath
 import re
+import secrets
 import shutil
 import socket
 import struct
@@ -33,6 +34,7 @@ from typing import IO, Literal, cast
 
 import fsspec
 
+from ..interrupts import check_stop, mark_written
 from .source import LEFTOVER_SUFFIXES, SourceError, check_member_name
 
 Container = Literal["dir", "zip", "tar.gz", "tar", "file"]
@@ -85,6 +87,9 @@ class TreeSink(Sink):
 
     @staticmethod
     def check_path(path: str) -> str:
+        """`path`, if it is safe to write; asked once per entry, so it is also where a stop
+        asked for by a signal whose exception was lost is noticed (`interrupts.check_stop`)."""
+        check_stop()
         why = check_member_name(path)
         if why or not path or path.startswith("./"):
             raise SourceError("unsafe-media-path", f"refusing to write {path!r}: {why or 'not a relative path'}", path)
@@ -656,15 +661,27 @@ def _sibling_prefix(dest: str) -> str:
     return f".{os.path.basename(dest.rstrip(os.sep))}.lpc-{os.getpid()}@{_HOST}."
 
 
-def _temp_sibling(dest: str, kind: Container) -> str:
-    parent = os.path.dirname(dest) or "."
-    os.makedirs(parent, exist_ok=True)
-    prefix = _sibling_prefix(dest)
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+"""What the random part of a sibling's name is made of (as `tempfile` makes them)."""
+
+
+def _sibling_name(dest: str, suffix: str) -> str:
+    """A fresh name for a temporary sibling of `dest` (not yet made)."""
+    random = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+    return os.path.join(os.path.dirname(dest) or ".", f"{_sibling_prefix(dest)}{random}{suffix}")
+
+
+def _make_sibling(tmp: str, kind: Container) -> None:
+    """Create the temporary sibling `tmp`, private to this user until it is committed.
+
+    Its name is chosen (and kept by the caller) before it exists, rather than by
+    `tempfile.mkdtemp`, which returns the name only after making it: a signal arriving in
+    between would leave a sibling the cleanup does not know about."""
+    os.makedirs(os.path.dirname(tmp), exist_ok=True)
     if kind == "dir":
-        return tempfile.mkdtemp(prefix=prefix, suffix=LEFTOVER_SUFFIXES[0], dir=parent)
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=LEFTOVER_SUFFIXES[0], dir=parent)
-    os.close(fd)
-    return tmp
+        os.mkdir(tmp, 0o700)
+    else:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
 
 
 def _is_running(pid: int) -> bool:
@@ -715,9 +732,7 @@ def clean_leftovers(dest: str) -> list[str]:
 
 def _commit_local(tmp: str, dest: str) -> None:
     if os.path.isdir(dest) and not os.path.islink(dest):
-        old = tempfile.mkdtemp(prefix=_sibling_prefix(dest), suffix=LEFTOVER_SUFFIXES[1],
-                               dir=os.path.dirname(dest) or ".")
-        os.rmdir(old)
+        old = _sibling_name(dest, LEFTOVER_SUFFIXES[1])
         os.rename(dest, old)
         try:
             os.rename(tmp, dest)
@@ -760,7 +775,16 @@ def open_sink(destination: str, kind: Container, *, force: bool = False,
     try:
         # Made inside the `try`, so that an interruption between making the temporary and
         # filling it (a signal arrives at any instant) still removes it.
-        tmp = _temp_sibling(dest, kind) if local else posixpath.join(tempfile.mkdtemp(prefix="lpconvert-out-"), "out")
+        if local:
+            while True:
+                tmp = _sibling_name(dest, LEFTOVER_SUFFIXES[0])
+                try:
+                    _make_sibling(tmp, kind)
+                    break
+                except FileExistsError:
+                    continue  # as unlikely as tempfile's own collisions: try another name
+        else:
+            tmp = posixpath.join(tempfile.mkdtemp(prefix="lpconvert-out-"), "out")
         sink = _make(kind, tmp, timestamp)
         yield sink
         sink.close()
@@ -777,14 +801,17 @@ def open_sink(destination: str, kind: Container, *, force: bool = False,
     assert tmp is not None
     if local:
         try:
+            check_stop()
             _commit_local(tmp, dest)
         except BaseException:
             _remove(tmp)
             raise
     else:
         try:
+            check_stop()
             if fs.exists(dest):
                 fs.rm(dest, recursive=True)
             fs.put(tmp, dest, recursive=os.path.isdir(tmp))
         finally:
             shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
+    mark_written(destination)
