@@ -12,7 +12,7 @@ no result to attach them to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +31,17 @@ class LpconvertError(Exception):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class DestinationNotReplaceable(LpconvertError):
+    """`force` was given, but the destination is not something lpconvert would have written
+    there (see `lpconvert.destination`): it holds the input, the current directory, or
+    files that are not a package of the destination's format. Nothing was touched."""
+
+    def __init__(self, destination: str, reason: str) -> None:
+        super().__init__(f"refusing to replace {destination}: {reason}; nothing was written")
+        self.destination = destination
+        self.reason = reason
 
 
 @dataclass
@@ -87,11 +98,18 @@ def format_names() -> list[str]:
     return sorted(get_registry().formats)
 
 
-def get_format(name: str) -> FormatSpec:
+def readable_names() -> list[str]:
+    """The formats that can read: the only ones worth suggesting for an input (`--from`)."""
+    return sorted(spec.name for spec in get_registry().readable())
+
+
+def get_format(name: str, *, reading: bool = False) -> FormatSpec:
+    """The format called `name`; an unknown name lists the known ones (only those that read
+    when `reading`, since those are the only ones an input can be read as)."""
     registry = get_registry()
     spec = registry.get(name)
     if spec is None:
-        known = ", ".join(format_names()) or "none"
+        known = ", ".join(readable_names() if reading else format_names()) or "none"
         why = ""
         plugin = registry.plugins.get(name)
         if plugin is not None and plugin.disabled:
@@ -157,9 +175,10 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
             return ReadResult(None, [exc.problem()], None, label)
     try:
         if format is not None:
-            spec = get_format(format)
+            spec = get_format(format, reading=True)
             if not spec.can_read:
-                raise LpconvertError(f"format {format!r} can be written but not read")
+                raise LpconvertError(f"format {format!r} can be written but not read; formats that read: "
+                                     f"{', '.join(readable_names()) or 'none'}")
         else:
             found = detect_format(src)
             if found is None:
@@ -169,7 +188,7 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
                     return ReadResult(None, [_ambiguous_root(label, packages)], None, label)
                 root = f" (looked in {src.root.rstrip('/')}/)" if src.root else ""
                 return ReadResult(None, [error("unknown-format", f"{label}: no format recognises this source"
-                                               f"{root}; try --from with one of: {', '.join(format_names())}",
+                                               f"{root}; try --from with one of: {', '.join(readable_names())}",
                                                file=label)], None, label)
             spec = found
         reader = spec.load_reader()
@@ -239,19 +258,38 @@ def _as_strict(problems: list[Problem], allowed: frozenset[str]) -> list[Problem
     return [p if is_allowed(p, allowed) else p.as_error() for p in problems]
 
 
+def check_destination(destination: str, spec: FormatSpec, *, force: bool, inputs: Sequence[str] = ()) -> None:
+    """Raise `DestinationNotReplaceable` when `force` would replace what lpconvert did not write.
+
+    Without `force` an existing destination is refused anyway (a `destination-exists`
+    problem from the sink), so nothing is probed. `inputs` are the paths being read.
+    """
+    from .destination import exists, why_not_replaceable
+
+    if not force or not exists(destination):
+        return
+    reason = why_not_replaceable(destination, spec, inputs)
+    if reason is not None:
+        raise DestinationNotReplaceable(destination, reason)
+
+
 def write(package: Package, destination: str, format: str | None = None, *, force: bool = False,
           strict: bool = False, progress: Progress | None = None,
           options: Mapping[str, str] | None = None, container: str | None = None,
-          allow_loss: Iterable[str] = ()) -> WriteResult:
+          allow_loss: Iterable[str] = (), inputs: Sequence[str] = ()) -> WriteResult:
     """Write a package; atomically, refusing an existing destination unless `force`.
 
     The format is `format`, else the one the destination's suffix names. Every loss the
     format will cause is found before writing and reported as `loss` warnings; with `strict`
     any loss is an error and nothing is written, except the kinds in `allow_loss` (see
     `lpconvert formats`), which stay warnings. An unknown kind raises `LpconvertError`.
+    `force` replaces only a file or package of that format, never the package's own source,
+    anything in `inputs`, or the current directory (else `DestinationNotReplaceable` is
+    raised and nothing is touched).
     """
     spec = choose_output_format(destination, format)
     allowed = check_allow_loss(allow_loss)
+    check_destination(destination, spec, force=force, inputs=[*inputs, *([package.source] if package.source else [])])
     try:
         losses = losses_for(package, spec, options)
     except SourceError as exc:
@@ -298,6 +336,7 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
     """
     spec = choose_output_format(destination, to)  # fail on usage errors before reading
     allowed = check_allow_loss(allow_loss)
+    check_destination(destination, spec, force=force, inputs=[source])
     result = read(source, from_format, limits=limits, progress=progress, options=read_options)
     if result.package is None:
         problems = [p.as_error() for p in result.problems] if strict else list(result.problems)
@@ -311,7 +350,7 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
         return ConvertResult(refused, None, refused.problems + _as_strict(losses, allowed))
     try:
         written = write(result.package, destination, spec.name, force=force, strict=strict, progress=progress,
-                        options=write_options, container=container, allow_loss=allow_loss)
+                        options=write_options, container=container, allow_loss=allow_loss, inputs=[source])
     finally:
         result.close()
     return ConvertResult(result, written, list(result.problems) + written.problems)

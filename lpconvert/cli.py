@@ -1,7 +1,8 @@
 """The `lpconvert` command line: a thin layer over lpconvert.api.
 
 Exit codes: 0 success (valid); 1 the input is invalid or the conversion failed; 2 usage
-error (unknown option or format, destination exists without --force). A user error is one
+error (unknown option or format, destination exists without --force, --force refused);
+128 + N stopped by signal N (Ctrl-C, SIGTERM, SIGHUP), cleaned up. A user error is one
 line on stderr, never a traceback. Nothing heavy is imported before it is needed, so
 `--help` and `formats` answer quickly.
 """
@@ -45,13 +46,18 @@ examples:
   lpconvert library.zip outdir --to olx
   lpconvert validate library.zip --strict --report problems.json
 
-exit codes: 0 success, 1 invalid input or failed conversion, 2 usage error.
-See docs/cli.md for every option.
+exit codes: 0 success, 1 invalid input or failed conversion, 2 usage error,
+130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP. See docs/cli.md for every option.
 """
 
 
 class UsageError(Exception):
     pass
+
+
+class Refused(UsageError):
+    """A refusal that is the whole story (`--force` would replace what lpconvert did not
+    write): one line, without the usage hint."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("destination", metavar="OUT", help="where to write; its suffix picks the format "
                       "unless --to is given")
     conv.add_argument("--to", metavar="FORMAT", help="output format (see `lpconvert formats`)")
-    conv.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    conv.add_argument("--force", action="store_true", help="replace OUT if it exists and is a package of OUT's "
+                      "format (never a folder holding IN, or the current directory)")
     conv.add_argument("--container", choices=("dir", "zip", "tar.gz", "tar"),
                       help="bundle a multi-file format this way instead of by OUT's suffix")
     conv.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
@@ -120,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     mrg.add_argument("incoming", metavar="INCOMING", help="the package whose content is applied")
     mrg.add_argument("destination", metavar="OUT", help="where to write the merged package")
     mrg.add_argument("--to", metavar="FORMAT", help="output format (default: from OUT's suffix)")
-    mrg.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    mrg.add_argument("--force", action="store_true",
+                     help="replace OUT if it exists and is a package of OUT's format")
     mrg.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
     mrg.add_argument("--list-unchanged", action="store_true", help="list unchanged entities, not just count them")
     _add_common(mrg)
@@ -218,6 +226,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
                              force=args.force, strict=args.strict, limits=_limits(args), progress=progress,
                              read_options=_pairs(args.read_option, "-I"), write_options=_options(args),
                              container=args.container, allow_loss=args.allow_loss)
+    except api.DestinationNotReplaceable as exc:
+        raise Refused(str(exc)) from None
     except api.LpconvertError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -354,6 +364,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise UsageError("OUT must be a new path, not BASE or INCOMING")
     try:
         spec = None if args.dry_run else api.choose_output_format(args.destination, args.to)
+        if spec is not None:  # refused before reading, not after the merge report
+            api.check_destination(args.destination, spec, force=args.force, inputs=[args.base, args.incoming])
         limits = _limits(args)
         with api.read(args.base, args.from_format, strict=args.strict, limits=limits) as base, \
                 api.read(args.incoming, args.from_format, strict=args.strict, limits=limits) as incoming:
@@ -374,8 +386,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
             written = None
             if spec is not None:
                 written = api.write(result.package, args.destination, spec.name, force=args.force,
-                                    strict=args.strict)
+                                    strict=args.strict, inputs=[args.base, args.incoming])
                 problems += written.problems
+    except api.DestinationNotReplaceable as exc:
+        raise Refused(str(exc)) from None
     except api.LpconvertError as exc:
         raise UsageError(str(exc)) from None
     print_problems(problems, args.quiet)
@@ -409,6 +423,8 @@ HANDLERS["batch"] = cmd_batch
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .interrupts import Terminated, stop_cleanly, written
+
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         argv.insert(0, "convert")  # `lpconvert IN OUT`
@@ -423,17 +439,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
-        return HANDLERS[args.command](args)
+        with stop_cleanly():
+            return HANDLERS[args.command](args)
     except UsageError as exc:
         sys.stderr.write(f"lpconvert: {exc}\n")
-        if "usage" not in str(exc):
+        if "usage" not in str(exc) and not isinstance(exc, Refused):
             sys.stderr.write("Try 'lpconvert --help'.\n")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("lpconvert: interrupted; nothing was written\n")
+    except KeyboardInterrupt as stop:
+        done = written()
+        tail = f" after writing {', '.join(done)}" if done else "; nothing was written"
+        if isinstance(stop, Terminated):
+            _say(f"lpconvert: stopped by {stop.name}{tail}\n")
+            return stop.exit_code
+        _say(f"lpconvert: interrupted{tail}\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _say(line: str) -> None:
+    """Write to stderr, which a hangup may already have taken away."""
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

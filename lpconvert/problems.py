@@ -141,6 +141,7 @@ CODES: dict[str, str] = {
     "empty-source": "the source holds no files",
     # files
     "missing-file": "a file the format requires is absent",
+    "missing-package-toml": "a learning-package archive (entities/, collections/) has no package.toml",
     "not-utf8": "a text file is not valid UTF-8",
     "file-too-large": "a single text file is larger than the configured limit",
     "toml-syntax": "a TOML file does not parse",

@@ -192,8 +192,11 @@ class Case:
 UPSTREAM_LIST = [
     Case("nonexistent-path", "source-not-found", "library.zip", make=lambda: None),
     Case("not-a-zip", "archive-corrupt", "library.zip", make=lambda: b"this is plain text, not a zip\n"),
-    Case("missing-package-toml", "unknown-format", "library.zip", [drop(PKG)]),
-    Case("missing-package-toml-from-lp-archive", "missing-file", PKG, [drop(PKG)], args=("--from", "lp-archive")),
+    Case("missing-package-toml", "missing-package-toml", PKG, [drop(PKG)],
+         mentions="a learning-package archive missing its package.toml"),
+    Case("missing-package-toml-from-lp-archive", "missing-package-toml", PKG, [drop(PKG)],
+         args=("--from", "lp-archive")),
+    Case("unrecognised-zip", "unknown-format", "library.zip", make=lambda: zip_bytes({"notes/todo.txt": b"milk\n"})),
     Case("broken-toml", "toml-syntax", PKG, [sub(PKG, 'title = "Small Library"', 'title = "Small Library')],
          line=9),
     Case("scalar-outside-table", "toml-structure", PKG, [lambda f: f.update({PKG: b"stray = 1\n" + f[PKG]})],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -28,24 +29,38 @@ def test_convert_detects_input_and_picks_output_by_suffix(tmp_path: Path) -> Non
 
 def test_existing_destination_is_refused_without_force(tmp_path: Path) -> None:
     out = tmp_path / "lib.zip"
-    out.write_bytes(b"precious")
+    assert run_cli(str(SMALL), str(out)).returncode == 0
+    earlier = out.read_bytes()
     proc = run_cli(str(SMALL), str(out))
     assert proc.returncode == 2
     assert "already exists" in proc.stderr and "--force" in proc.stderr
-    assert out.read_bytes() == b"precious"
+    assert out.read_bytes() == earlier
     forced = run_cli(str(SMALL), str(out), "--force")
     assert forced.returncode == 0, forced.stderr
     assert zipfile.is_zipfile(out)
     assert _leftovers(tmp_path) == []
 
 
-def test_force_replaces_a_directory_destination(tmp_path: Path) -> None:
+def test_force_replaces_a_directory_destination_of_the_same_format(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    shutil.copytree(SMALL, out)
+    (out / "entities" / "stale.toml").write_text("[entity]\nkey = 'stale'\n")
+    proc = run_cli(str(SMALL), str(out), "--to", "lp-archive", "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "package.toml").exists() and not (out / "entities" / "stale.toml").exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_force_does_not_replace_a_directory_of_other_files(tmp_path: Path) -> None:
     out = tmp_path / "tree"
     out.mkdir()
     (out / "stale.txt").write_text("old")
     proc = run_cli(str(SMALL), str(out), "--to", "lp-archive", "--force")
-    assert proc.returncode == 0, proc.stderr
-    assert (out / "package.toml").exists() and not (out / "stale.txt").exists()
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [(f"lpconvert: refusing to replace {out}: it is a directory, not a package "
+                                         "in the lp-archive format, and --force replaces only those; nothing "
+                                         "was written")]
+    assert (out / "stale.txt").read_text() == "old" and len(list(out.iterdir())) == 1
     assert _leftovers(tmp_path) == []
 
 
@@ -163,3 +178,51 @@ def test_info_counts_a_course_exports_static_files() -> None:
     proc = run_cli("info", str(export), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["static_files"] == expected
+
+
+def test_an_archive_missing_its_package_toml_is_named_as_such(tmp_path: Path) -> None:
+    """A zip of a library's entities/ and collections/ without package.toml is not 'unknown'."""
+    archive = tmp_path / "lib.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(SMALL.rglob("*")):
+            rel = path.relative_to(SMALL).as_posix()
+            if path.is_file() and rel != "package.toml":
+                zf.write(path, f"MyLib/{rel}")
+    checked = run_cli("validate", str(archive))
+    assert checked.returncode == 1
+    assert (f"error: {archive}: a learning-package archive missing its package.toml (it has entities/ and "
+            "collections/ but no package.toml at its root)") in checked.stderr
+    assert "(missing-package-toml)" in checked.stderr and "no format recognises" not in checked.stderr
+    assert checked.stderr.count("error:") == 1
+    out = tmp_path / "lib.json"
+    converted = run_cli(str(archive), str(out))
+    assert converted.returncode == 1 and not out.exists()
+    assert "a learning-package archive missing its package.toml" in converted.stderr.splitlines()[-1]
+
+
+def test_hints_for_reading_name_only_formats_that_read(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The html plugin writes but cannot read: suggesting `--from html` would send a user nowhere."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins" / "lpconvert-html" / "src"))
+    import lpconvert_html.plugin
+
+    from lpconvert.cli import main
+    from lpconvert.testing import use_plugins
+
+    notes = tmp_path / "notes.zip"
+    with zipfile.ZipFile(notes, "w") as zf:
+        zf.writestr("todo.txt", "buy milk\n")
+    with use_plugins(lpconvert_html.plugin):
+        assert main(["formats"]) == 0
+        listed = capsys.readouterr().out.splitlines()
+        assert next(line for line in listed if line.startswith("html ")).split()[1] == "write"
+        assert main(["validate", str(notes)]) == 1
+        hint = capsys.readouterr().err
+        assert "try --from with one of: json, lp-archive, olx, sections, sqlite" in hint
+        assert main([str(notes), str(tmp_path / "x.json"), "--from", "html"]) == 2
+        refused = capsys.readouterr().err.splitlines()[0]
+        assert refused == ("lpconvert: format 'html' can be written but not read; formats that read: "
+                           "json, lp-archive, olx, sections, sqlite")
+        assert main([str(notes), str(tmp_path / "x.json"), "--from", "htm"]) == 2
+        assert "known formats: json, lp-archive, olx, sections, sqlite)" in capsys.readouterr().err

@@ -222,7 +222,8 @@ def test_wrapper_folders_and_directories_read_the_same(layout: str, tmp_path: Pa
     (["A/package.toml", "B/package.toml"], "ambiguous-root", "its folders A/, B/ each hold a package"),
     (["MyLib/package.toml", "notes/todo.txt"], "ambiguous-root", "its folder MyLib/ holds a package"),
     # a library whose package.toml is missing has only folders at the top too: not ambiguous
-    (["entities/a.toml", "collections/c.toml"], "unknown-format", "no format recognises this source"),
+    (["entities/a.toml", "collections/c.toml"], "missing-package-toml",
+     "a learning-package archive missing its package.toml"),
 ], ids=["two-packages", "package-beside-a-folder", "no-package"])
 def test_several_top_level_folders_name_the_ones_holding_a_package(
         members: list[str], code: str, named: str, tmp_path: Path) -> None:
@@ -234,7 +235,9 @@ def test_several_top_level_folders_name_the_ones_holding_a_package(
     target.write_bytes(buf.getvalue())
     result = lpconvert.read(str(target))
     assert result.package is None
-    assert [p.code for p in result.problems] == [code]
+    codes = [p.code for p in result.problems]
+    assert codes[0] == code and codes.count(code) == 1  # (the empty entity files have problems of their own)
+    assert "unknown-format" not in codes and "ambiguous-root" not in codes[1:]
     assert named in result.problems[0].message and "two.zip" in result.problems[0].message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -164,13 +165,13 @@ def test_cli_merge_prints_what_it_did_and_writes_out(cli, tmp_path) -> None:
 
 def test_cli_merge_refuses_an_existing_out_without_force(cli, tmp_path) -> None:
     out = tmp_path / "merged.zip"
-    out.write_bytes(b"keep me")
+    shutil.copy(corpus(BASE), out)  # an lp-archive, as a merge writes
     proc = cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out))
     assert proc.returncode == 2
     assert "already exists" in proc.stderr and "Traceback" not in proc.stderr
-    assert out.read_bytes() == b"keep me"
+    assert out.read_bytes() == corpus(BASE).read_bytes()
     assert cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out), "--force").returncode == 0
-    assert out.read_bytes() != b"keep me"
+    assert out.read_bytes() != corpus(BASE).read_bytes()
 
 
 def test_cli_merge_dry_run_writes_nothing(cli, tmp_path) -> None:

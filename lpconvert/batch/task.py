@@ -219,20 +219,14 @@ def _is_usage(exc: Exception) -> bool:
 
 
 def _remove_stale_temporaries(output: str) -> None:
-    """A batch killed mid-write leaves the temporary sibling the atomic write was filling;
-    the next attempt at the same output clears it (names are unique within a batch)."""
+    """A package stopped mid-write (timeout, memory, a killed worker) leaves the temporary
+    sibling its atomic write was filling: cleared at once, by the same rule every local write
+    uses (`clean_leftovers`: only a dead process's siblings), so a batch leaves none behind."""
     if "://" in output:
         return
-    parent, base = os.path.split(output)
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(f".{base}.") and name.endswith(".lpconvert-tmp"):
-            from ..storage.sink import _remove
+    from ..storage.sink import clean_leftovers
 
-            _remove(os.path.join(parent, name))
+    clean_leftovers(output)
 
 
 def _record(job: Job, status: str, error: str | None, problems: list[Any], seconds: float,

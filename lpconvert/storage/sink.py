@@ -4,7 +4,9 @@ A writer never touches the destination. It fills a sink that lives at a temporar
 sibling of the destination (same filesystem, so the final rename is atomic); only when the
 writer has finished without error is the sibling renamed into place. On any failure the
 sibling is removed: nothing half-written is ever left behind, and an existing destination
-is only replaced when the caller said `force`.
+is only replaced when the caller said `force`. A run killed outright (SIGKILL, a power cut)
+cannot remove its sibling; the sibling's name carries the run's process id and host, so the
+next run to the same destination recognises it as a dead run's leftover and removes it.
 
 Archives are reproducible: every entry gets the package's timestamp (never the clock),
 fixed permissions and owner, and gzip headers carry no time or name. Writers emit entries
@@ -17,7 +19,10 @@ import gzip
 import heapq
 import os
 import posixpath
+import re
+import secrets
 import shutil
+import socket
 import struct
 import tarfile
 import tempfile
@@ -29,7 +34,8 @@ from typing import IO, Literal, cast
 
 import fsspec
 
-from .source import SourceError, check_member_name
+from ..interrupts import check_stop, mark_written
+from .source import LEFTOVER_SUFFIXES, SourceError, check_member_name
 
 Container = Literal["dir", "zip", "tar.gz", "tar", "file"]
 
@@ -81,6 +87,9 @@ class TreeSink(Sink):
 
     @staticmethod
     def check_path(path: str) -> str:
+        """`path`, if it is safe to write; asked once per entry, so it is also where a stop
+        asked for by a signal whose exception was lost is noticed (`interrupts.check_stop`)."""
+        check_stop()
         why = check_member_name(path)
         if why or not path or path.startswith("./"):
             raise SourceError("unsafe-media-path", f"refusing to write {path!r}: {why or 'not a relative path'}", path)
@@ -640,22 +649,90 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _temp_sibling(dest: str, kind: Container) -> str:
-    parent = os.path.dirname(dest) or "."
-    os.makedirs(parent, exist_ok=True)
-    base = os.path.basename(dest.rstrip("/"))
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+_LEFTOVER = re.compile(r"\.lpc-(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+(?P<suffix>"
+                       + "|".join(re.escape(s) for s in LEFTOVER_SUFFIXES) + ")$")
+"""The tail of a temporary sibling's name: `.lpc-PID@HOST.RANDOM.lpconvert-tmp` (or `-old`).
+The process id and host say whose it is, so a later run can tell a dead run's leftover from
+one that a run still going (here or on another machine sharing the folder) is writing."""
+
+
+def _sibling_prefix(dest: str) -> str:
+    return f".{os.path.basename(dest.rstrip(os.sep))}.lpc-{os.getpid()}@{_HOST}."
+
+
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+"""What the random part of a sibling's name is made of (as `tempfile` makes them)."""
+
+
+def _sibling_name(dest: str, suffix: str) -> str:
+    """A fresh name for a temporary sibling of `dest` (not yet made)."""
+    random = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+    return os.path.join(os.path.dirname(dest) or ".", f"{_sibling_prefix(dest)}{random}{suffix}")
+
+
+def _make_sibling(tmp: str, kind: Container) -> None:
+    """Create the temporary sibling `tmp`, private to this user until it is committed.
+
+    Its name is chosen (and kept by the caller) before it exists, rather than by
+    `tempfile.mkdtemp`, which returns the name only after making it: a signal arriving in
+    between would leave a sibling the cleanup does not know about."""
+    os.makedirs(os.path.dirname(tmp), exist_ok=True)
     if kind == "dir":
-        return tempfile.mkdtemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".lpconvert-tmp", dir=parent)
-    os.close(fd)
-    return tmp
+        os.mkdir(tmp, 0o700)
+    else:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
+
+
+def _is_running(pid: int) -> bool:
+    """Whether process `pid` exists. Where that cannot be asked safely (Windows, whose
+    `os.kill` terminates), every process counts as running, so nothing is cleaned."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def clean_leftovers(dest: str) -> list[str]:
+    """Remove the temporary siblings of `dest` that a run killed outright (SIGKILL, a power
+    cut) left behind; returns their paths.
+
+    Only this machine's leftovers whose process is gone are touched. A `.lpconvert-old`
+    sibling is the previous destination, moved aside in the instant a forced replacement
+    swaps the new one in: if the run died before the swap finished, so that `dest` is
+    missing, it is put back rather than deleted.
+    """
+    parent = os.path.dirname(dest) or "."
+    start = f".{os.path.basename(dest.rstrip(os.sep))}"
+    cleaned = []
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(start) and n.endswith(LEFTOVER_SUFFIXES)]
+    except OSError:
+        return []
+    for name in names:
+        found = _LEFTOVER.fullmatch(name[len(start):])
+        if not found or found["host"] != _HOST or _is_running(int(found["pid"])):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            if found["suffix"] == LEFTOVER_SUFFIXES[1] and not os.path.lexists(dest):
+                os.rename(path, dest)
+            else:
+                _remove(path)
+        except OSError:
+            continue  # another run cleaned it first, or it is not ours to remove
+        cleaned.append(path)
+    return cleaned
 
 
 def _commit_local(tmp: str, dest: str) -> None:
     if os.path.isdir(dest) and not os.path.islink(dest):
-        old = tempfile.mkdtemp(prefix=f".{os.path.basename(dest)}.", suffix=".lpconvert-old",
-                               dir=os.path.dirname(dest) or ".")
-        os.rmdir(old)
+        old = _sibling_name(dest, LEFTOVER_SUFFIXES[1])
         os.rename(dest, old)
         try:
             os.rename(tmp, dest)
@@ -686,37 +763,55 @@ def open_sink(destination: str, kind: Container, *, force: bool = False,
     local = "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol))
     if local:
         dest = os.path.abspath(path)
+        clean_leftovers(dest)
         if os.path.lexists(dest) and not force:
             raise DestinationExists(destination)
-        tmp = _temp_sibling(dest, kind)
     else:
         dest = path
         if fs.exists(dest) and not force:
             raise DestinationExists(destination)
-        staging = tempfile.mkdtemp(prefix="lpconvert-out-")
-        tmp = posixpath.join(staging, "out")
-    sink = _make(kind, tmp, timestamp)
+    tmp: str | None = None
+    sink: Sink | None = None
     try:
+        # Made inside the `try`, so that an interruption between making the temporary and
+        # filling it (a signal arrives at any instant) still removes it.
+        if local:
+            while True:
+                tmp = _sibling_name(dest, LEFTOVER_SUFFIXES[0])
+                try:
+                    _make_sibling(tmp, kind)
+                    break
+                except FileExistsError:
+                    continue  # as unlikely as tempfile's own collisions: try another name
+        else:
+            tmp = posixpath.join(tempfile.mkdtemp(prefix="lpconvert-out-"), "out")
+        sink = _make(kind, tmp, timestamp)
         yield sink
         sink.close()
     except BaseException:
         try:
-            sink.abort()
+            if sink is not None:
+                sink.abort()
         finally:
-            _remove(tmp)
-            if not local:
-                shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
+            if tmp is not None:
+                _remove(tmp)
+                if not local:
+                    shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
         raise
+    assert tmp is not None
     if local:
         try:
+            check_stop()
             _commit_local(tmp, dest)
         except BaseException:
             _remove(tmp)
             raise
     else:
         try:
+            check_stop()
             if fs.exists(dest):
                 fs.rm(dest, recursive=True)
             fs.put(tmp, dest, recursive=os.path.isdir(tmp))
         finally:
             shutil.rmtree(os.path.dirname(tmp), ignore_errors=True)
+    mark_written(destination)

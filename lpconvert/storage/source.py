@@ -37,7 +37,13 @@ import fsspec
 from ..problems import Problem, error
 from .limits import Limits
 
-JUNK_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".git"})
+LITTER_NAMES = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
+"""What operating systems leave beside files: never content, and nothing anyone misses."""
+JUNK_NAMES = LITTER_NAMES | {".git"}
+"""Names a source leaves out of its listing: the litter, and a version-control folder."""
+LEFTOVER_SUFFIXES = (".lpconvert-tmp", ".lpconvert-old")
+"""The endings of lpconvert's own temporary siblings of a destination (see `sink`): a run
+that was killed may leave one behind, and it is never part of a package."""
 
 ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 """Compression methods the standard library can read; anything else is refused up front."""
@@ -73,11 +79,17 @@ class MissingFileError(SourceError, FileNotFoundError):
         SourceError.__init__(self, "missing-file", f"{path} is missing", path)
 
 
-def _is_junk(name: str) -> bool:
-    return name in JUNK_NAMES or name.startswith("._")
+def is_litter(name: str) -> bool:
+    """A file or folder name that is operating-system litter or an lpconvert leftover."""
+    return name in LITTER_NAMES or name.startswith("._") or name.endswith(LEFTOVER_SUFFIXES)
 
 
-_JUNK_HINTS = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".git", "._")
+def is_junk(name: str) -> bool:
+    """A name a source leaves out of its listing: litter, or a `.git` folder."""
+    return name in JUNK_NAMES or is_litter(name)
+
+
+_JUNK_HINTS = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".git", "._", ".lpconvert-")
 
 
 def _may_be_junk(path: str) -> bool:
@@ -87,7 +99,7 @@ def _may_be_junk(path: str) -> bool:
 
 def _is_beside_junk(name: str) -> bool:
     """Files that may sit beside a wrapper folder without making the root ambiguous."""
-    return _is_junk(name) or name.lower().startswith("readme")
+    return is_junk(name) or name.lower().startswith("readme")
 
 
 def check_member_name(name: str) -> str | None:
@@ -487,7 +499,7 @@ class Source:
         self._backend = backend
         listing = {
             _clean(p): s for p, s in backend.listing().items()
-            if not (_may_be_junk(p) and any(_is_junk(part) for part in p.split("/")))
+            if not (_may_be_junk(p) and any(is_junk(part) for part in p.split("/")))
         }
         self.root, self.ambiguous = _find_root(listing)
         cut = len(self.root)

@@ -14,15 +14,22 @@ def probe(source) -> bool:  # type: ignore[no-untyped-def]
     """An lp-archive has package.toml at its root (after looking through a wrapper folder).
 
     Other layouts may also have a package.toml; they say so with a ``[layout]`` table
-    (the sections format does), which an lp-archive never has.
+    (the sections format does), which an lp-archive never has. A source with the archive's
+    entity files (``entities/*.toml``) but no package.toml is claimed too, so that the
+    reader can say what is missing instead of "no format recognises this source".
     """
     if not source.exists("package.toml"):
-        return False
+        return _has_entity_files(source)
     try:
         text = source.read_text("package.toml")
     except Exception:  # noqa: BLE001 - unreadable: let the lp-archive reader report it
         return True
     return re.search(r"(?m)^\s*\[\s*layout\s*\]", text) is None
+
+
+def _has_entity_files(source) -> bool:  # type: ignore[no-untyped-def]
+    """entities/NAME.toml or entities/NAMESPACE/TYPE/NAME.toml: where only an lp-archive keeps them."""
+    return any(path.endswith(".toml") and path.count("/") in (1, 3) for path in source.list("entities/"))
 
 
 @hookimpl

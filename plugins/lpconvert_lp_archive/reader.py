@@ -88,8 +88,15 @@ def _table(doc: dict[str, Any], name: str, path: str, problems: list[Problem],
 def _read_package_toml(source: Source, data: dict[str, Any], raw: RawPackage, locator: TomlLocator) -> None:
     problems = raw.problems
     if not source.exists(PACKAGE_TOML):
-        problems.append(error("missing-file", f"{PACKAGE_TOML} is missing: this is not a learning-package "
-                              "archive, or it was zipped from the wrong folder", PACKAGE_TOML))
+        folders = " and ".join(f"{name}/" for name in ("entities", "collections") if source.isdir(name))
+        if folders:
+            problems.append(error("missing-package-toml", f"{source.label}: a learning-package archive missing "
+                                  f"its {PACKAGE_TOML} (it has {folders} but no {PACKAGE_TOML} at its root); "
+                                  f"export it again, or put back the {PACKAGE_TOML} it was made with",
+                                  PACKAGE_TOML))
+        else:
+            problems.append(error("missing-file", f"{PACKAGE_TOML} is missing: this is not a learning-package "
+                                  "archive, or it was zipped from the wrong folder", PACKAGE_TOML))
         return
     doc = _parse(source, PACKAGE_TOML, problems)
     if doc is None:
