@@ -258,3 +258,17 @@ def test_a_course_file_the_block_refers_to_travels_with_it(lib: Package) -> None
     item = copy(course_like, HTML).item(HTML)
     assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")
     assert sorted(copy(course_like, UNIT).item(VIDEO).media) == ["block.xml"]  # only what a block uses
+
+
+def test_a_course_file_linked_by_its_asset_key_in_escaped_html_travels_with_the_block(lib: Package) -> None:
+    """Studio content links course files by asset key too, often inside escaped markup."""
+    png = lib.entity(HTML).current_version.media["static/me.png"]
+    link = "/asset-v1:Org+Course+Run+type@asset+block@me.png"
+    block = TextMedia(text=f'<html display_name="x">&lt;img src=&quot;{link}&quot;/&gt;</html>')
+    entities = [e.model_copy(update={"versions": [v.model_copy(update={"media": {"block.xml": block}})
+                                                  for v in e.versions]}) if e.key == HTML else e
+                for e in lib.entities]
+    course_like = Package(lib.model.model_copy(update={"entities": entities, "files": {"static/me.png": png}}),
+                          lib.resources)
+    item = copy(course_like, HTML).item(HTML)
+    assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")

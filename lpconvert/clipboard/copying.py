@@ -11,12 +11,11 @@ the copies where the originals were.
 from __future__ import annotations
 
 import difflib
-from urllib.parse import unquote
 
-from ..consistency import STATIC_REF
 from ..merge import UNREADABLE
 from ..model import Entity, MediaFile
 from ..package import Package
+from ..staticrefs import static_references
 from .errors import ClipboardError
 from .model import (
     Clipboard,
@@ -76,7 +75,8 @@ def _course_files(package: Package, own: dict[str, MediaFile], copied: dict[str,
     An OLX course keeps its files in the course's static/, shared by every block; a v2
     library keeps them with each component. A copy must work in either, so a file the block
     refers to as /static/NAME that only the course holds travels with the block, as Studio's
-    clipboard copies the course assets a block uses.
+    clipboard copies the course assets a block uses. References are found as the OLX reader
+    and the consistency check find them (`static_references`: asset keys, escaped HTML, ...).
     """
     block = copied.get("block.xml")
     files = package.model.files
@@ -84,8 +84,8 @@ def _course_files(package: Package, own: dict[str, MediaFile], copied: dict[str,
         return {}
     text = media_data(block).decode("utf-8", "replace")
     out: dict[str, InlineMedia] = {}
-    for ref in sorted(set(STATIC_REF.findall(text))):
-        for path in (f"static/{ref}", f"static/{unquote(ref)}"):
+    for ref in static_references(text):
+        for path in (f"static/{name}" for name in ref.names):
             if path in own or path in out:
                 break
             if path in files:
