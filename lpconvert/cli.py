@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace OUT if it exists and is a package of OUT's format")
     mrg.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
     mrg.add_argument("--list-unchanged", action="store_true", help="list unchanged entities, not just count them")
+    mrg.add_argument("--allow-loss", action="append", default=[], metavar="KIND[,KIND...]",
+                     help="accept these loss kinds (see `lpconvert formats`): still reported, but --strict "
+                     "does not refuse them (repeatable)")
     _add_common(mrg)
     sub.add_parser("schema", help="print the JSON Schema of the hub model",
                    description="Print the JSON Schema that json documents follow.")
@@ -364,6 +367,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise UsageError("OUT must be a new path, not BASE or INCOMING")
     try:
         spec = None if args.dry_run else api.choose_output_format(args.destination, args.to)
+        api.check_allow_loss(args.allow_loss)
         if spec is not None:  # refused before reading, not after the merge report
             api.check_destination(args.destination, spec, force=args.force, inputs=[args.base, args.incoming])
         limits = _limits(args)
@@ -386,7 +390,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             written = None
             if spec is not None:
                 written = api.write(result.package, args.destination, spec.name, force=args.force,
-                                    strict=args.strict, inputs=[args.base, args.incoming])
+                                    strict=args.strict, allow_loss=args.allow_loss,
+                                    inputs=[args.base, args.incoming])
                 problems += written.problems
     except api.DestinationNotReplaceable as exc:
         raise Refused(str(exc)) from None

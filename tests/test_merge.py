@@ -211,3 +211,18 @@ def test_a_source_that_cannot_be_read_is_a_problem_not_a_crash(base: Package, ed
     result = merge(base, Package(edited.model, _Gone(), "incoming.zip"))
     assert result.package is None
     assert [p.code for p in result.problems] == ["source-unreadable"]
+
+
+def test_cli_merge_strict_refuses_a_loss_unless_it_is_allowed(cli, tmp_path) -> None:
+    """Merging into OLX drops the collections: --strict refuses, --allow-loss accepts what was expected."""
+    out = tmp_path / "merged.tar.gz"
+    refused = cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out), "--strict")
+    assert refused.returncode == 1 and not out.exists()
+    assert "[collections]" in refused.stderr
+    typo = cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out), "--strict", "--allow-loss", "colections")
+    assert typo.returncode == 2 and typo.stderr.startswith("lpconvert: unknown loss kind 'colections'")
+    kinds = sorted({line.split("[", 1)[1].split("]", 1)[0] for line in refused.stderr.splitlines()
+                    if "(loss)" in line and "[" in line})
+    allowed = cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out), "--strict", "--allow-loss", ",".join(kinds))
+    assert allowed.returncode == 0, allowed.stderr
+    assert out.exists()
