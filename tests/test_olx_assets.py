@@ -291,8 +291,9 @@ def test_json_nested_deeper_than_python_recurses_is_reported_not_a_crash(tmp_pat
                                              f'<problem url_name="q1"/><video url_name="v" transcripts="{deep}"/>'))
     with lpconvert.read(str(src)) as result:
         assert result.package is not None
-        [warned] = [p for p in result.problems if p.code == "json-syntax"]
+        [warned] = [p for p in result.problems if p.code == "json-too-deep"]
         assert warned.file == "policies/assets.json"
+        assert not [p for p in result.problems if p.code == "json-syntax"]
         lesson_attrs = result.package.model.entity_map()["lesson1"].current_version.attributes
         assert lesson_attrs["deep"] == deep  # kept as the text it is
     out = tmp_path / "out.tar.gz"
