@@ -506,7 +506,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     if args.json:
         from .reports import PluginOut, PluginsReport
 
-        plugins = [PluginOut(name=p.name, module=p.module, status=p.status, distribution=p.distribution,
+        plugins = [PluginOut(name=p.name, module=p.module, status=p.status,  # type: ignore[arg-type]
+                             distribution=p.distribution,
                              version=p.version, formats=list(p.formats), error=p.error)
                    for p in sorted(registry.plugins.values(), key=lambda p: p.name)]
         print(PluginsReport(plugins=plugins).model_dump_json(indent=2))

@@ -33,7 +33,7 @@ class StreamTooLarge(Exception):
 
 def _container_suffix(head: bytes) -> str | None:
     """The archive standard input holds, by its first bytes: what a tree format is read from."""
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return ".zip"
     if head.startswith(b"\x1f\x8b"):
         return ".tar.gz"

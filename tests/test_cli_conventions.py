@@ -16,7 +16,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import FIXTURES, run_cli
 
 SMALL = FIXTURES / "lp-archive" / "small-library"
@@ -26,7 +25,7 @@ def _pipe(*args: str, stdin: bytes = b"", cwd: Path | None = None,
           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """`lpconvert ARGS` with `stdin` on standard input, stdout kept as bytes."""
     exe = shutil.which("lpconvert", path=str(Path(sys.executable).parent)) or "lpconvert"
-    return subprocess.run([exe, *args], input=stdin, capture_output=True, cwd=cwd, timeout=600,
+    return subprocess.run([exe, *args], check=False, input=stdin, capture_output=True, cwd=cwd, timeout=600,
                           env={**os.environ, "LPCONVERT_NO_PROGRESS": "1", **(env or {})})
 
 
