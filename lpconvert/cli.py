@@ -139,14 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "(`lpconvert schema --report info`)")
     _add_common(info)
 
-    fmts = sub.add_parser("formats", help="list the formats", description="List the formats, what they read and "
-                          "write, and what each cannot hold.")
-    fmts.add_argument("--json", action="store_true", help="print the formats as JSON "
-                      "(`lpconvert schema --report formats`)")
-    plugs = sub.add_parser("plugins", help="list the plugins", description="List the plugins with their "
-                           "distribution, version, formats and status.")
-    plugs.add_argument("--json", action="store_true", help="print the plugins as JSON "
-                       "(`lpconvert schema --report plugins`)")
+    sub.add_parser("formats", help="list the formats", description="List the formats, what they read and write, "
+                   "and what each cannot hold.")
+    sub.add_parser("plugins", help="list the plugins", description="List the plugins with their distribution, "
+                   "version, formats and status.")
     mrg = sub.add_parser("merge", help="apply INCOMING to BASE and write OUT",
                          description="Apply INCOMING to BASE and write the result to OUT. New entities are "
                          "added; an entity whose content changed gets it as a new version numbered above every "
@@ -176,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .completion import add_completion_parser
 
     add_completion_parser(sub)
+    for name, what in (("formats", "the formats"), ("plugins", "the plugins")):
+        sub.choices[name].add_argument("--json", action="store_true", help=f"print {what} as JSON "
+                                       f"(`lpconvert schema --report {name}`)")
     return parser
 
 
