@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +206,12 @@ def _progress(args: argparse.Namespace | None = None) -> Any:
     return for_terminal(sys.stderr)
 
 
+def _clock() -> float:
+    import time
+
+    return time.monotonic()
+
+
 def _note(args: argparse.Namespace, text: str) -> None:
     """A `-v` detail, on stderr so that it never mixes into a package or JSON on stdout."""
     if getattr(args, "verbose", False):
@@ -312,8 +318,6 @@ def _one_line_refusal(problems: Sequence[Problem]) -> Problem | None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    import time
-
     from . import api
     from .stdio import STREAM
 
@@ -323,20 +327,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if to_stdout and args.report == STREAM:
         raise UsageError("--report - and OUT - would both write to standard output; give --report FILE.json")
     limits = _limits(args)
-    started = time.monotonic()
+    started = _clock()
     with _input(args, limits) as source, _output(args) as (destination, container):
-        progress = _progress(args)
-        try:
-            result = api.convert(source, destination, from_format=args.from_format, to=args.to,
-                                 force=args.force, strict=args.strict, limits=limits, progress=progress,
-                                 read_options=_pairs(args.read_option, "-I"), write_options=_options(args),
-                                 container=container, allow_loss=args.allow_loss)
-        except api.DestinationNotReplaceable as exc:
-            raise Refused(str(exc)) from None
-        except api.LpconvertError as exc:
-            raise UsageError(str(exc)) from None
-        finally:
-            progress.finish()
+        result = _with_progress(args, lambda progress: api.convert(
+            source, destination, from_format=args.from_format, to=args.to, force=args.force, strict=args.strict,
+            limits=limits, progress=progress, read_options=_pairs(args.read_option, "-I"),
+            write_options=_options(args), container=container, allow_loss=args.allow_loss))
         if to_stdout and result.ok:
             from .stdio import send
 
@@ -350,7 +346,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if result.ok:
         assert result.write is not None
         _note(args, f"read {args.source} as {_plugin_of(result.read.format)}; wrote {_plugin_of(result.write.format)}"
-              f" in {time.monotonic() - started:.2f} s")
+              f" in {_clock() - started:.2f} s")
         if not args.quiet:
             where = "standard output" if to_stdout else args.destination
             sys.stderr.write(f"wrote {where} ({result.write.format}, from {result.read.format}); "
@@ -384,24 +380,37 @@ def _output(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
         yield path, None
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    import time
-
+def _with_progress(args: argparse.Namespace, run: Callable[[Any], Any]) -> Any:
+    """`run(progress)` with the terminal's progress bar, erased afterwards; the library's
+    usage errors become the command line's one-line ones."""
     from . import api
 
+    progress = _progress(args)
+    try:
+        return run(progress)
+    except api.DestinationNotReplaceable as exc:
+        raise Refused(str(exc)) from None
+    except api.LpconvertError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.finish()
+
+
+def _one_json_on_stdout(args: argparse.Namespace) -> None:
     if args.json and args.report == "-":
-        raise UsageError("--json already prints the report on standard output; drop --report -")
+        raise UsageError("--json and --report - would both print on standard output; give --report FILE.json")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from . import api
+
+    _one_json_on_stdout(args)
     limits = _limits(args)
-    started = time.monotonic()
+    started = _clock()
     with _input(args, limits) as source:
-        progress = _progress(args)
-        try:
-            result = api.validate(source, args.from_format, strict=args.strict, limits=limits, progress=progress)
-        except api.LpconvertError as exc:
-            raise UsageError(str(exc)) from None
-        finally:
-            progress.finish()
-    _note(args, f"read {args.source} as {_plugin_of(result.format)} in {time.monotonic() - started:.2f} s")
+        result = _with_progress(args, lambda progress: api.validate(
+            source, args.from_format, strict=args.strict, limits=limits, progress=progress))
+    _note(args, f"read {args.source} as {_plugin_of(result.format)} in {_clock() - started:.2f} s")
     if args.json:
         _write_report("-", args.source, result.format, result.problems)
         return EXIT_OK if result.valid else EXIT_INVALID
@@ -418,17 +427,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     from . import api
     from .reports import PackageInfo
 
-    if args.json and args.report == "-":
-        raise UsageError("--json and --report - would both write to standard output; give --report FILE.json")
+    _one_json_on_stdout(args)
     limits = _limits(args)
     with _input(args, limits) as source:
-        progress = _progress(args)
-        try:
-            result = api.read(source, args.from_format, strict=args.strict, limits=limits, progress=progress)
-        except api.LpconvertError as exc:
-            raise UsageError(str(exc)) from None
-        finally:
-            progress.finish()
+        result = _with_progress(args, lambda progress: api.read(
+            source, args.from_format, strict=args.strict, limits=limits, progress=progress))
         with result:
             _write_report(args.report, args.source, result.format, result.problems)
             if result.package is None:
@@ -436,6 +439,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{args.source}: INVALID; {_summary(result.problems)}\n")
                 return EXIT_INVALID
             info = PackageInfo.build(result.package, result.format or "?")
+            _note(args, f"read {args.source} as {_plugin_of(result.format)}")
             if args.source == "-":
                 info = info.model_copy(update={"source": "-"})
     if args.json:
@@ -552,6 +556,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     if os.path.abspath(args.destination) in {os.path.abspath(args.base), os.path.abspath(args.incoming)}:
         raise UsageError("OUT must be a new path, not BASE or INCOMING")
+    started = _clock()
     try:
         spec = None if args.dry_run else api.choose_output_format(args.destination, args.to)
         if spec is not None:  # refused before reading, not after the merge report
@@ -593,6 +598,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             sys.stderr.write(f"dry run: nothing written; {counts}; {_summary(problems)}\n")
         return EXIT_OK
     if written.ok:
+        _note(args, f"read {args.base} as {_plugin_of(base.format)} and {args.incoming} as "
+              f"{_plugin_of(incoming.format)}; wrote {_plugin_of(written.format)} in {_clock() - started:.2f} s")
         if not args.quiet:
             sys.stderr.write(f"wrote {args.destination} ({written.format}): {counts}; {_summary(problems)}\n")
         return EXIT_OK
