@@ -627,12 +627,22 @@ HANDLERS["batch"] = cmd_batch
 HANDLERS["completion"] = cmd_completion
 
 
+TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
+
+
+def with_default_command(argv: list[str]) -> list[str]:
+    """`lpconvert IN OUT ...` (and `lpconvert -t json IN OUT`) is `lpconvert convert ...`: the
+    first word that is not an option (or is `-`) is a command, or else IN."""
+    if not argv or argv[0] in TOP_LEVEL_OPTIONS:
+        return argv
+    first = next((a for a in argv if a == "-" or not a.startswith("-")), None)
+    return argv if first is None or first in COMMANDS else ["convert", *argv]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .interrupts import Terminated, stop_cleanly, written
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and (argv[0] == "-" or not argv[0].startswith("-")) and argv[0] not in COMMANDS:
-        argv.insert(0, "convert")  # `lpconvert IN OUT`
+    argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:
         from .completion import complete

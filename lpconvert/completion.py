@@ -82,21 +82,21 @@ def _attach(parser: argparse.ArgumentParser) -> None:
                 _attach(child)
 
 
-def _default_command(commands: Iterable[str]) -> None:
+def _default_command() -> None:
     """`lpconvert IN OUT --to <TAB>` is `lpconvert convert IN OUT --to <TAB>`: say so to the
-    parser argcomplete runs, as `main` does for a real run."""
+    parser argcomplete runs, as `main` does for a real run (`with_default_command`)."""
+    from .cli import with_default_command
+
     line, point = os.environ.get("COMP_LINE", ""), int(os.environ.get("COMP_POINT", "0") or 0)
     try:
         words = shlex.split(line[:point])
     except ValueError:
         return
-    complete_words = words if line[:point].endswith(" ") else words[:-1]
-    if len(complete_words) < 2:
+    done = words[1:] if line[:point].endswith(" ") else words[1:-1]  # the word being typed may be a command
+    # IN may still be to come: `lpconvert -t <TAB>` is convert's --to too
+    if not done or done[0] == "convert" or with_default_command([*done, "IN"])[0] != "convert":
         return
-    first = complete_words[1]
-    if first in commands or (first.startswith("-") and first != "-"):
-        return
-    at = line.index(first, len(words[0]))
+    at = len(words[0]) + len(line[len(words[0]):]) - len(line[len(words[0]):].lstrip())
     os.environ["COMP_LINE"] = f"{line[:at]}convert {line[at:]}"
     os.environ["COMP_POINT"] = str(point + len("convert "))
 
@@ -105,8 +105,6 @@ def complete(parser: argparse.ArgumentParser) -> None:
     """Answer the shell's completion request and exit (argcomplete's protocol)."""
     import argcomplete
 
-    from .cli import COMMANDS
-
-    _default_command(COMMANDS)
+    _default_command()
     _attach(parser)
     argcomplete.autocomplete(parser)

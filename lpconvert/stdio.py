@@ -82,7 +82,8 @@ def stdout_suffix(spec: Any, container: str | None) -> str:
 
     A one-file format is its own file. A tree format has to be bundled into one file to go
     down a pipe: as `--container` says (zip, tar.gz, tar), else as its default suffix does
-    when that names an archive (lp-archive -> .zip, olx -> .tar.gz). A tree with neither is
+    when that names an archive (lp-archive -> .zip, olx -> .tar.gz, and a suffix the format
+    declares a zip, `FormatSpec.zip_suffixes`, such as .imscc). A tree with neither is
     refused: there is no single file to send.
     """
     if spec.output == "file":
@@ -94,8 +95,9 @@ def stdout_suffix(spec: Any, container: str | None) -> str:
                           "or tar")
     if container is not None:
         return CONTAINER_SUFFIXES[container]
+    zipped = set(getattr(spec, "zip_suffixes", ()) or ())  # a zip under the format's own name (.imscc)
     for suffix in spec.suffixes:
-        if suffix in CONTAINER_SUFFIXES.values() or suffix == ".tgz":
+        if suffix in CONTAINER_SUFFIXES.values() or suffix == ".tgz" or suffix in zipped:
             return suffix
     raise StreamError(f"{spec.name} is many files; to write it to standard output (-) give --container zip, "
                       "tar.gz or tar")

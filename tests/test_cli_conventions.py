@@ -81,6 +81,10 @@ def test_short_from_and_to(tmp_path: Path, small_zip: Path) -> None:
     assert json.loads(out.read_text())["learning_package"]["title"] == "Small Library"
     checked = run_cli("validate", str(out), "-f", "json")
     assert checked.returncode == 0 and "valid json" in checked.stderr
+    first = tmp_path / "options-first"
+    proc = run_cli("-t", "sqlite", "-q", str(small_zip), str(first))  # options before IN OUT: still convert
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert first.read_bytes().startswith(b"SQLite format 3\x00")
 
 
 def test_stdin_to_stdout_is_the_same_as_files(tmp_path: Path, small_zip: Path) -> None:
@@ -199,6 +203,7 @@ def test_completion_of_commands_options_formats_and_kinds(tmp_path: Path) -> Non
     assert _complete("lpconvert lib.zip out --to ", tmp_path) == ["json", "lp-archive", "olx", "sections",
                                                                   "sqlite"]
     assert _complete("lpconvert convert lib.zip out -t s", tmp_path) == ["sections", "sqlite"]
+    assert _complete("lpconvert -t j", tmp_path) == ["json"]
     assert "collections" in _complete("lpconvert lib.zip out.tar.gz --allow-loss co", tmp_path)
     script = run_cli("completion", "bash")
     assert script.returncode == 0 and "complete " in script.stdout and "lpconvert" in script.stdout
