@@ -9,13 +9,13 @@ our tests instead of silently in someone's pipeline.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .model import ResourceMedia
-from .package import Package
-from .problems import Problem
+if TYPE_CHECKING:  # pragma: no cover - the hub model is imported only by what builds from it,
+    from .package import Package  # so `formats --json` and `plugins --json` start quickly
+    from .problems import Problem
 
 
 class _Strict(BaseModel):
@@ -77,6 +77,8 @@ class PackageInfo(_Strict):
 
     @classmethod
     def build(cls, package: Package, fmt: str) -> PackageInfo:
+        from .model import ResourceMedia
+
         model = package.model
         counts = Counter(e.kind for e in model.entities)
         media_files = 0

@@ -169,6 +169,13 @@ def test_json_outputs_follow_their_published_schemas(tmp_path: Path) -> None:
         assert json.loads(batch.stdout) == _schema("batch-record")
 
 
+def test_every_report_has_its_schema_command() -> None:
+    from lpconvert.cli import REPORT_NAMES
+    from lpconvert.reports import REPORTS
+
+    assert sorted(REPORT_NAMES) == sorted(REPORTS), "`schema --report` offers exactly the published reports"
+
+
 def test_quiet_and_verbose(tmp_path: Path, small_zip: Path) -> None:
     quiet = run_cli(str(small_zip), str(tmp_path / "q.tar.gz"), "-q")
     assert quiet.returncode == 0 and quiet.stderr == "", "the loss warnings and summary are not errors"
