@@ -618,9 +618,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import CompletionUnavailable
     from .completion import cmd_completion as print_script
 
-    return print_script(args)
+    try:
+        return print_script(args)
+    except CompletionUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 HANDLERS["batch"] = cmd_batch
@@ -648,6 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .completion import complete
 
         complete(parser)  # answers the shell and exits
+        return EXIT_OK  # (only without argcomplete: nothing to answer)
     try:
         args = parser.parse_args(argv)
         if args.version:

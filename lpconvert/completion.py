@@ -26,10 +26,20 @@ def add_completion_parser(sub: Any) -> None:
     p.add_argument("shell", metavar="SHELL", choices=SHELLS, help="bash, zsh or fish")
 
 
-def cmd_completion(args: argparse.Namespace) -> int:
-    import argcomplete
+class CompletionUnavailable(Exception):
+    """argcomplete is not installed (a dependency, but an environment can lack it)."""
 
-    print(argcomplete.shellcode(["lpconvert"], shell=args.shell))
+
+def _argcomplete() -> Any:
+    try:
+        import argcomplete
+    except ImportError:
+        raise CompletionUnavailable("shell completion needs argcomplete: pip install argcomplete") from None
+    return argcomplete
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    print(_argcomplete().shellcode(["lpconvert"], shell=args.shell))
     return 0
 
 
@@ -103,8 +113,10 @@ def _default_command() -> None:
 
 def complete(parser: argparse.ArgumentParser) -> None:
     """Answer the shell's completion request and exit (argcomplete's protocol)."""
-    import argcomplete
-
+    try:
+        argcomplete = _argcomplete()
+    except CompletionUnavailable:
+        return  # the shell asked; without argcomplete there is nothing to answer
     _default_command()
     _attach(parser)
     argcomplete.autocomplete(parser)
