@@ -64,6 +64,17 @@ def test_olx_reading_and_static_files_report_progress(tmp_path: Path) -> None:
     assert files_total and files_done == files_total
 
 
+def test_the_sections_reader_reports_progress(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    assert lpconvert.convert(str(SMALL), str(tree), to="sections").ok
+    recorder = Recorder()
+    with lpconvert.read(str(tree), progress=recorder) as result:
+        assert result.package is not None
+    total, done = recorder.steps("reading sections")
+    toml_files = [p for p in tree.rglob("*.toml") if p.parent != tree]  # not package.toml, collections.toml
+    assert total == done == len(toml_files) >= 3
+
+
 def test_the_terminal_sees_reading_and_writing(tmp_path: Path) -> None:
     """The real command with stderr on a terminal: both phases are drawn, then erased.
     (-q hides the bar, so this run prints its loss warnings too.)"""
