@@ -51,6 +51,9 @@ def test_every_built_in_writer_reports_its_progress(tmp_path: Path, fmt: str, su
     total, done = recorder.steps(label)
     entities = 6  # the small library: 3 containers, 3 components
     assert total == entities and done == entities
+    phases = [name for name, _, _ in recorder.phases]
+    check = f"checking what {fmt} cannot hold"
+    assert check in phases and phases.index(check) < phases.index(label), "the loss check before writing"
 
 
 def test_olx_reading_and_static_files_report_progress(tmp_path: Path) -> None:
@@ -99,5 +102,6 @@ def test_the_terminal_sees_reading_and_writing(tmp_path: Path) -> None:
     assert proc.wait(timeout=120) == 0, seen
     text = seen.decode(errors="replace")
     assert "reading archive [" in text and "writing olx [" in text
+    assert text.index("checking what olx cannot hold...") < text.index("writing olx [")
     bar_done = text.rindex("writing olx [")
     assert text.index("\r\x1b[2K", bar_done) < text.index("wrote "), "the bar is erased before the summary"
