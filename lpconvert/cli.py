@@ -582,10 +582,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
             if spec is not None:
                 written = api.write(result.package, args.destination, spec.name, force=args.force,
                                     strict=args.strict, inputs=[args.base, args.incoming])
+                problems += written.problems
                 refusal = _one_line_refusal(written.problems)
                 if refusal is not None:
                     raise Refused(refusal.message)
-                problems += written.problems
     except api.DestinationNotReplaceable as exc:
         raise Refused(str(exc)) from None
     except api.LpconvertError as exc:
