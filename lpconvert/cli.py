@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -634,13 +634,13 @@ HANDLERS["completion"] = cmd_completion
 TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
 
 
-def with_default_command(argv: list[str]) -> list[str]:
+def with_default_command(argv: list[str], commands: Collection[str] = COMMANDS) -> list[str]:
     """`lpconvert IN OUT ...` (and `lpconvert -t json IN OUT`) is `lpconvert convert ...`: the
-    first word that is not an option (or is `-`) is a command, or else IN."""
+    first word that is not an option (or is `-`) is one of `commands`, or else IN."""
     if not argv or argv[0] in TOP_LEVEL_OPTIONS:
         return argv
     first = next((a for a in argv if a == "-" or not a.startswith("-")), None)
-    return argv if first is None or first in COMMANDS else ["convert", *argv]
+    return argv if first is None or first in commands else ["convert", *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

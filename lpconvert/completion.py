@@ -92,7 +92,7 @@ def _attach(parser: argparse.ArgumentParser) -> None:
                 _attach(child)
 
 
-def _default_command() -> None:
+def _default_command(commands: Iterable[str]) -> None:
     """`lpconvert IN OUT --to <TAB>` is `lpconvert convert IN OUT --to <TAB>`: say so to the
     parser argcomplete runs, as `main` does for a real run (`with_default_command`)."""
     from .cli import with_default_command
@@ -104,7 +104,7 @@ def _default_command() -> None:
         return
     done = words[1:] if line[:point].endswith(" ") else words[1:-1]  # the word being typed may be a command
     # IN may still be to come: `lpconvert -t <TAB>` is convert's --to too
-    if not done or done[0] == "convert" or with_default_command([*done, "IN"])[0] != "convert":
+    if not done or done[0] == "convert" or with_default_command([*done, "IN"], set(commands))[0] != "convert":
         return
     at = len(words[0]) + len(line[len(words[0]):]) - len(line[len(words[0]):].lstrip())
     os.environ["COMP_LINE"] = f"{line[:at]}convert {line[at:]}"
@@ -117,6 +117,7 @@ def complete(parser: argparse.ArgumentParser) -> None:
         argcomplete = _argcomplete()
     except CompletionUnavailable:
         return  # the shell asked; without argcomplete there is nothing to answer
-    _default_command()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    _default_command(sub.choices)  # the parser's commands: a plugin's too
     _attach(parser)
     argcomplete.autocomplete(parser)
