@@ -290,6 +290,8 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     spec = choose_output_format(destination, format)
     allowed = check_allow_loss(allow_loss)
     check_destination(destination, spec, force=force, inputs=[*inputs, *([package.source] if package.source else [])])
+    if progress is not None:  # the loss check looks at every entity: seconds at 10,000, said on the terminal
+        progress.start(None, f"checking what {spec.name} cannot hold")
     try:
         losses = losses_for(package, spec, options)
     except SourceError as exc:

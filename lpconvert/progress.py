@@ -67,8 +67,10 @@ class BarProgress(Progress):
             filled = int(self.width * min(self.done, self.total) / self.total)
             bar = "#" * filled + "." * (self.width - filled)
             text = f"{self.label} [{bar}] {self.done}/{self.total}"
-        else:
+        elif self.done:
             text = f"{self.label} {self.done}"
+        else:  # a phase that cannot count its steps: its name is the news
+            text = f"{self.label}..."
         self.stream.write("\r\x1b[2K" + text)
         self.stream.flush()
 

@@ -1,4 +1,4 @@
-"""Output models: what lpconvert itself emits (`--report` JSON, `info --json`), strict.
+"""Output models: what lpconvert itself emits (`--report` JSON, every `--json`), strict.
 
 Input models are permissive (unknown fields kept, so newer archives round-trip); output
 models are the opposite: ``extra="forbid"`` and strict types, so what another program
@@ -9,13 +9,13 @@ our tests instead of silently in someone's pipeline.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .model import ResourceMedia
-from .package import Package
-from .problems import Problem
+if TYPE_CHECKING:  # pragma: no cover - the hub model is imported only by what builds from it,
+    from .package import Package  # so `formats --json` and `plugins --json` start quickly
+    from .problems import Problem
 
 
 class _Strict(BaseModel):
@@ -40,7 +40,7 @@ class ProblemOut(_Strict):
 
 
 class ProblemReport(_Strict):
-    """What `--report FILE.json` writes."""
+    """What `--report FILE.json` writes and `validate --json` prints."""
 
     source: str | None
     format: str | None
@@ -77,6 +77,8 @@ class PackageInfo(_Strict):
 
     @classmethod
     def build(cls, package: Package, fmt: str) -> PackageInfo:
+        from .model import ResourceMedia
+
         model = package.model
         counts = Counter(e.kind for e in model.entities)
         media_files = 0
@@ -145,9 +147,107 @@ class BatchRecord(_Strict):
 BATCH_PROBLEMS_KEPT = 5
 
 
+class OptionOut(_Strict):
+    """One `-O`/`-I` option a format declares."""
+
+    name: str
+    type: Literal["str", "int", "bool"]
+    help: str
+    choices: list[str]
+    default: str | None
+
+
+class ProblemCodeOut(_Strict):
+    """One problem code a format may raise."""
+
+    code: str
+    severity: str
+    meaning: str
+
+
+class FormatOut(_Strict):
+    """One format, as `lpconvert formats --json` lists it."""
+
+    name: str
+    description: str
+    plugin: str
+    can_read: bool
+    can_write: bool
+    output: Literal["tree", "file"]
+    """"file": one file (can be written to stdout); "tree": many files, bundled as a directory, zip or tar."""
+    suffixes: list[str]
+    """Destination suffixes for which this format is the default."""
+    loss_kinds: dict[str, str]
+    """What this format cannot hold: loss kind -> description (the names `--allow-loss` takes)."""
+    reader_options: list[OptionOut]
+    writer_options: list[OptionOut]
+    problem_codes: list[ProblemCodeOut]
+
+    @classmethod
+    def of(cls, spec: Any) -> FormatOut:
+        """Read with getattr: a FormatSpec that declares no options or codes lists none."""
+        def options(name: str) -> list[OptionOut]:
+            return [OptionOut(name=o.name, type=getattr(o, "type", "str"), help=o.help,
+                              choices=list(getattr(o, "choices", ()) or ()),
+                              default=None if getattr(o, "default", None) is None else str(o.default))
+                    for o in getattr(spec, name, ()) or ()]
+
+        codes = [ProblemCodeOut(code=c.code, severity=str(getattr(c.severity, "value", c.severity)),
+                                meaning=c.meaning) for c in getattr(spec, "problem_codes", ()) or ()]
+        return cls(name=spec.name, description=spec.description, plugin=spec.plugin, can_read=spec.can_read,
+                   can_write=spec.can_write, output=spec.output, suffixes=list(spec.suffixes),
+                   loss_kinds=dict(spec.loss_kinds), reader_options=options("reader_options"),
+                   writer_options=options("writer_options"), problem_codes=codes)
+
+
+class FormatsReport(_Strict):
+    """What `lpconvert formats --json` prints."""
+
+    formats: list[FormatOut]
+
+
+class PluginOut(_Strict):
+    """One plugin, as `lpconvert plugins --json` lists it."""
+
+    name: str
+    module: str
+    status: Literal["ok", "failed", "disabled"]
+    distribution: str | None
+    """The installed distribution that provides it; None when registered directly."""
+    version: str | None
+    formats: list[str]
+    error: str | None
+    """Why it failed to load; None when it loaded."""
+
+
+class PluginsReport(_Strict):
+    """What `lpconvert plugins --json` prints."""
+
+    plugins: list[PluginOut]
+
+
+def _published(model: type[BaseModel], name: str) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://openedx.org/lpconvert/{name}.schema.json"
+    return schema
+
+
+REPORTS: dict[str, type[BaseModel]] = {
+    "problems": ProblemReport,
+    "info": PackageInfo,
+    "formats": FormatsReport,
+    "plugins": PluginsReport,
+    "batch-record": BatchRecord,
+}
+"""Every JSON document lpconvert prints or writes, by the name `lpconvert schema --report NAME` takes."""
+
+
+def report_schema(name: str) -> dict[str, Any]:
+    """The published JSON Schema of the report `name` (a key of `REPORTS`)."""
+    return _published(REPORTS[name], name)
+
+
 def batch_record_schema() -> dict[str, object]:
     """The JSON Schema of one report line: what `lpconvert batch --schema` prints."""
-    schema = BatchRecord.model_json_schema(mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://openedx.org/lpconvert/batch-record.schema.json"
-    return schema
+    return report_schema("batch-record")

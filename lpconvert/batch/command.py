@@ -29,7 +29,7 @@ def add_batch_parser(sub: Any) -> None:
         "and write only the report. See docs/batch.md.")
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="files, directories (each package inside), globs, "
                    "or fsspec URLs and globs (s3://bucket/exports/*.tar.gz)")
-    p.add_argument("--to", metavar="FORMAT", help="output format; without it every input is only validated")
+    p.add_argument("-t", "--to", metavar="FORMAT", help="output format; without it every input is only validated")
     p.add_argument("--out", metavar="DEST", help="directory or fsspec URL the outputs go to")
     p.add_argument("--validate-only", action="store_true", help="validate every input, write only the report")
     engine = p.add_mutually_exclusive_group()
@@ -49,7 +49,7 @@ def add_batch_parser(sub: Any) -> None:
     p.add_argument("--strict", action="store_true", help="treat warnings (unknown fields, losses) as errors")
     p.add_argument("--allow-loss", action="append", default=[], metavar="KIND",
                    help="accept this kind of loss under --strict (repeatable or comma-separated)")
-    p.add_argument("--from", dest="from_format", metavar="FORMAT", help="read every input as FORMAT")
+    p.add_argument("-f", "--from", dest="from_format", metavar="FORMAT", help="read every input as FORMAT")
     p.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
                    help="format-specific option for the writer (repeatable)")
     p.add_argument("-I", "--read-option", action="append", default=[], metavar="KEY=VALUE",

@@ -76,6 +76,8 @@ class OlxWalk:
         self.consumed: set[str] = set()
         self.static_used: set[str] = set()
         self.container_keys: dict[tuple[str, str], str] = {}
+        self.progress: Any = None
+        """The run's progress reporter (`ReadOptions.progress`), or None: one step per XML file parsed."""
         self.component_files: dict[str, str] = {}
         self.seq_draft_inserts: dict[str, list[tuple[int, str]]] = {}
         self.course_key_parts: tuple[str, str, str] | None = None
@@ -91,6 +93,8 @@ class OlxWalk:
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
         """The root element of an XML file, or None with the problem recorded."""
+        if self.progress is not None:
+            self.progress.advance()
         data = self.prefetched.pop(path, None)
         if data is None:
             try:

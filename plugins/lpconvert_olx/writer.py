@@ -112,6 +112,15 @@ class OlxWriter:
         self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
+        self.progress: Any = None
+        """The run's progress reporter (`WriteOptions.progress`), or None: one step per entity filed."""
+        self.filed: set[str] = set()
+
+    def tick(self, key: str) -> None:
+        """One step of progress the first time an entity is filed (drafts visit some twice)."""
+        if self.progress is not None and key not in self.filed:
+            self.filed.add(key)
+            self.progress.advance()
 
     # -- output -----------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
@@ -165,6 +174,7 @@ class OlxWriter:
         ent = self.entities.get(key)
         if ent is None or ent.container_type is None:
             return []
+        self.tick(key)
         version = ent.current_version if drafts else self.main_version(ent)
         if version is None:
             return []
@@ -255,6 +265,7 @@ class OlxWriter:
         ent = self.entities.get(key)
         if ent is None:
             return []
+        self.tick(key)
         version = ent.current_version if drafts else self.main_version(ent)
         if version is None:
             return []
@@ -460,10 +471,16 @@ class OlxWriter:
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
     def write_files(self) -> None:
+        if self.progress is not None:
+            self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
         for path in sorted(self.static):
             self.put_media(path, self.static[path])
+            if self.progress is not None:
+                self.progress.advance()
         for path in sorted(self.model.files):
             self.put_media(path, self.model.files[path])
+            if self.progress is not None:
+                self.progress.advance()
 
 
 def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[Problem]:
@@ -475,9 +492,14 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
                       field="olx_layout")]
     as_library = writes_library(package.model, options.extra or {})
     writer = OlxWriter(package, sink, "library" if as_library else "course")
+    writer.progress = options.progress
+    if writer.progress is not None:
+        writer.progress.start(len(package.model.entities), "writing olx")
     if as_library:
         writer.write_library()
     else:
         writer.write_course()
     writer.write_files()
+    if writer.progress is not None:
+        writer.progress.finish()
     return writer.problems

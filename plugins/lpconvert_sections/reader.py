@@ -34,6 +34,8 @@ class _Reader:
         self.raw = RawPackage(data={}, resources=source)
         self.locator = SectionsLocator(source)
         self.entities: list[dict[str, Any]] = []
+        self.progress: Any = None
+        """The run's progress reporter (`ReadOptions.progress`), or None: one step per TOML file."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -201,6 +203,10 @@ class _Reader:
         return keys
 
     # -- files ---------------------------------------------------------------------------
+    def _step(self) -> None:
+        if self.progress is not None:
+            self.progress.advance()
+
     def read(self) -> RawPackage:
         self.package()
         components: list[str] = []
@@ -222,11 +228,15 @@ class _Reader:
             elif path not in (PACKAGE_TOML, "collections.toml"):
                 others.append(path)
 
+        if self.progress is not None:
+            self.progress.start(len(container_files) + len(components), "reading sections")
         for path, ctype in container_files:
+            self._step()
             doc = self.parse(path)
             if doc is not None:
                 self.entry(doc, path, "", ctype)
         for path in components:
+            self._step()
             doc = self.parse(path)
             if doc is None:
                 media.pop(path[: -len(".toml")], None)
@@ -276,4 +286,9 @@ def _at(table: str, name: str) -> str:
 
 
 def read_sections(source: Source, options: ReadOptions) -> RawPackage:
-    return _Reader(source).read()
+    reader = _Reader(source)
+    reader.progress = options.progress
+    raw = reader.read()
+    if reader.progress is not None:
+        reader.progress.finish()
+    return raw

@@ -127,6 +127,8 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     for folder, kind in (("sections", "section"), ("subsections", "subsection"), ("units", "unit")):
         names = Names()
         for entity in by_type[kind]:
+            if progress:  # one step per entity, as for components below; nested ones are written inline
+                progress.advance()
             if entity.key in outline.defined or current(entity) is None:
                 continue
             sink.write_bytes(f"{folder}/{names.allocate(entity.key)}.toml", _toml(outline.entry(entity)))
@@ -135,6 +137,8 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     for entity in components:
         version = current(entity)
         if version is None:
+            if progress:
+                progress.advance()
             continue
         parts = entity.key.split(":", 2)
         block_type, code = (parts[1], parts[2]) if len(parts) == 3 else ("component", entity.key)
