@@ -34,9 +34,8 @@ Convert Open edX learning content between formats through one validated model.
   lpconvert schema                  the JSON Schema of the hub model
   lpconvert batch IN... --to F --out DEST   many packages at once, on Dask (lpconvert[batch])
 
-Destination suffixes choose a format unless --to is given: .zip lp-archive, .tar.gz olx,
-.json json, .sqlite/.db sqlite (when those formats are installed; see `lpconvert formats`).
-A directory destination needs --to.
+OUT's suffix chooses the format unless --to is given: each format declares the suffixes it is
+the default for (see `lpconvert formats`). A directory destination needs --to.
 """
 
 EPILOG = """\
@@ -93,11 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--container", choices=("dir", "zip", "tar.gz", "tar"),
                       help="bundle a multi-file format this way instead of by OUT's suffix")
     conv.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
-                      help="format-specific option for the writer (repeatable), e.g. -O olx_layout=library")
+                      help="an option the writer declares (repeatable; `lpconvert formats FORMAT` lists them)")
     conv.add_argument("-I", "--read-option", action="append", default=[], metavar="KEY=VALUE",
-                      help="format-specific option for the reader (repeatable)")
-    conv.add_argument("--olx-layout", choices=("course", "library"),
-                      help="OLX writer: write a v2 library as a course (default) or a v1 library")
+                      help="an option the reader declares (repeatable; `lpconvert formats FORMAT` lists them)")
     conv.add_argument("--allow-loss", action="append", default=[], metavar="KIND[,KIND...]",
                       help="accept these loss kinds (see `lpconvert formats`): still reported, but --strict "
                       "does not refuse them (repeatable)")
@@ -114,8 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_common(info)
 
-    sub.add_parser("formats", help="list the formats", description="List the formats, what they read and write, "
-                   "and what each cannot hold.")
+    fmts = sub.add_parser("formats", help="list the formats", description="List the formats, what they read and "
+                          "write, their -I/-O options and what each cannot hold; with FORMAT, that format's "
+                          "options in detail.")
+    fmts.add_argument("name", nargs="?", metavar="FORMAT", help="show this format only, its options in detail")
     sub.add_parser("plugins", help="list the plugins", description="List the plugins with their distribution, "
                    "version, formats and status.")
     mrg = sub.add_parser("merge", help="apply INCOMING to BASE and write OUT",
@@ -199,20 +198,12 @@ def _write_report(path: str | None, source: str | None, fmt: str | None, problem
 
 
 def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[key.strip().replace("-", "_")] = value
-    return out
+    from .options import OptionError, parse_pairs
 
-
-def _options(args: argparse.Namespace) -> dict[str, str]:
-    out = _pairs(args.option, "-O")
-    if args.olx_layout:
-        out["olx_layout"] = args.olx_layout
-    return out
+    try:
+        return parse_pairs(items, flag)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -224,7 +215,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     try:
         result = api.convert(args.source, args.destination, from_format=args.from_format, to=args.to,
                              force=args.force, strict=args.strict, limits=_limits(args), progress=progress,
-                             read_options=_pairs(args.read_option, "-I"), write_options=_options(args),
+                             read_options=_pairs(args.read_option, "-I"), write_options=_pairs(args.option, "-O"),
                              container=args.container, allow_loss=args.allow_loss)
     except api.DestinationNotReplaceable as exc:
         raise Refused(str(exc)) from None
@@ -311,23 +302,57 @@ def _human(n: int) -> str:
     return f"{n} B"
 
 
+def _option_lines(flag: str, options: list[dict[str, Any]], detail: bool) -> list[str]:
+    """One line per declared option (`lpconvert formats`), or its help, choices and default too
+    (`lpconvert formats NAME`)."""
+    out = []
+    for o in options:
+        value = "|".join(o["choices"]) or o["type"].upper()
+        out.append(f"      {flag} {o['name']}={value}")
+        if detail:
+            out.append(f"          {o['help']}")
+            if o["default"] is not None:
+                out.append(f"          default: {o['default']}")
+    return out
+
+
+def _format_text(info: dict[str, Any], detail: bool) -> list[str]:
+    modes = "/".join(m for m in ("read", "write") if info[m])
+    suffixes = f" default for {', '.join(info['suffixes'])}" if info["suffixes"] else ""
+    lines = [f"{info['name']:<12} {modes:<11}{suffixes}  [{info['plugin']}]", f"    {info['description']}"]
+    for flag, role in (("-I", "reader"), ("-O", "writer")):
+        if info[f"{role}_options"]:
+            lines.append(f"    {role} options ({flag} KEY=VALUE):")
+            lines += _option_lines(flag, info[f"{role}_options"], detail)
+    if info["losses"]:
+        lines.append("    cannot hold (loss kinds, for --allow-loss):")
+        lines += [f"      {kind:<26} {what}" for kind, what in info["losses"].items()]
+    else:
+        lines.append("    lossless")
+    if detail and info["problem_codes"]:
+        lines.append("    problem codes of its own (docs/validation.md):")
+        lines += [f"      {c['code']:<26} {c['severity']}: {c['meaning']}" for c in info["problem_codes"]]
+    return lines
+
+
 def cmd_formats(args: argparse.Namespace) -> int:
     from .plugin_manager import get_registry
 
     registry = get_registry()
-    if not registry.formats:
+    name = getattr(args, "name", None)
+    if name is not None:
+        from .api import LpconvertError, get_format
+
+        try:
+            specs = [get_format(name)]
+        except LpconvertError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        specs = sorted(registry.formats.values(), key=lambda s: s.name)
+    if not specs:
         print("no formats are installed")
-    for spec in sorted(registry.formats.values(), key=lambda s: s.name):
-        modes = "/".join(m for m, ok in (("read", spec.can_read), ("write", spec.can_write)) if ok)
-        suffixes = f" default for {', '.join(spec.suffixes)}" if spec.suffixes else ""
-        print(f"{spec.name:<12} {modes:<11}{suffixes}  [{spec.plugin}]")
-        print(f"    {spec.description}")
-        if spec.loss_kinds:
-            print("    cannot hold (loss kinds, for --allow-loss):")
-            for kind, what in spec.loss_kinds.items():
-                print(f"      {kind:<26} {what}")
-        else:
-            print("    lossless")
+    for spec in specs:
+        print("\n".join(_format_text(spec.describe(), detail=name is not None)))
     for failed in registry.failures():
         sys.stderr.write(f"lpconvert: plugin {failed.name} failed to load: {failed.error}\n")
     return EXIT_OK

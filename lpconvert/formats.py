@@ -82,6 +82,35 @@ class LossKind:
     detector: LossDetector | str
 
 
+@dataclass(frozen=True)
+class FormatOption:
+    """A ``-O``/``-I`` key a format's writer or reader understands.
+
+    Declared so that the core can refuse a misspelt key or a value outside `choices` as a
+    usage error before anything is read (``-O olx_layot=library`` used to write a course,
+    silently), and so `lpconvert formats NAME` can list them. `name` uses underscores; what
+    a user types with dashes is the same key. Values reach the format as strings: `type`
+    says what the string must spell ("int": digits, "bool": true/false/yes/no/1/0).
+    """
+
+    name: str
+    help: str
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    type: Literal["str", "int", "bool"] = "str"
+
+
+@dataclass(frozen=True)
+class ProblemCode:
+    """A problem code a format may raise: the code, "error" or "warning", and what it means in
+    one line. docs/validation.md documents every code of every installed format; the core's
+    own codes are in `lpconvert.problems.CODES`."""
+
+    code: str
+    severity: Literal["error", "warning"]
+    meaning: str
+
+
 LossDetector = Callable[["Package", Mapping[str, str]], "str | None"]
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
@@ -112,6 +141,10 @@ class FormatSpec:
       gzip'd tar, ".tar" a tar, anything else a directory.
     * `cannot_hold`: loss kinds (keys of `LOSS_KIND_NAMES`; detectors in `lpconvert.losses`) this format drops.
     * `losses`: loss kinds only this format has, each with its own detector (`LossKind`).
+    * `zip_suffixes`: destination suffixes whose files are zip archives (".imscc"): a tree
+      written to such a name is a zip file, as a ".zip" destination is.
+    * `reader_options` / `writer_options`: the ``-I`` / ``-O`` keys it understands.
+    * `problem_codes`: the codes it may raise beyond the core's (`lpconvert.problems.CODES`).
     """
 
     name: str
@@ -123,6 +156,10 @@ class FormatSpec:
     output: Literal["tree", "file"] = "tree"
     cannot_hold: frozenset[str] = frozenset()
     losses: tuple[LossKind, ...] = ()
+    zip_suffixes: tuple[str, ...] = ()
+    reader_options: tuple[FormatOption, ...] = ()
+    writer_options: tuple[FormatOption, ...] = ()
+    problem_codes: tuple[ProblemCode, ...] = ()
     plugin: str = ""
 
     @property
@@ -131,6 +168,23 @@ class FormatSpec:
         out = {kind: LOSS_KIND_NAMES.get(kind, kind) for kind in sorted(self.cannot_hold)}
         out.update((loss.name, loss.description) for loss in self.losses)
         return out
+
+    def describe(self) -> dict[str, Any]:
+        """Everything this format declares, as plain JSON-ready data: what `lpconvert formats`
+        shows (as text, or as JSON), gathered in one place so both say the same."""
+        def options(declared: tuple[FormatOption, ...]) -> list[dict[str, Any]]:
+            return [{"name": o.name, "help": o.help, "choices": list(o.choices), "default": o.default,
+                     "type": o.type} for o in declared]
+
+        return {
+            "name": self.name, "description": self.description, "plugin": self.plugin,
+            "read": self.can_read, "write": self.can_write, "output": self.output,
+            "suffixes": list(self.suffixes), "zip_suffixes": list(self.zip_suffixes),
+            "reader_options": options(self.reader_options), "writer_options": options(self.writer_options),
+            "losses": dict(self.loss_kinds),
+            "problem_codes": [{"code": c.code, "severity": c.severity, "meaning": c.meaning}
+                              for c in self.problem_codes],
+        }
 
     @property
     def can_read(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec, LossKind
+from lpconvert.formats import FormatOption, FormatSpec, LossKind
 from lpconvert.hookspecs import hookimpl
 
 LPCONVERT_API = 1
@@ -52,5 +52,10 @@ def lpconvert_formats() -> list[FormatSpec]:
             cannot_hold=frozenset({"collections", "other-versions", "unknown-fields", "meta", "package-description",
                                    "timestamps", "can-stand-alone"}),
             losses=LOSS_KINDS,
+            writer_options=(
+                FormatOption("olx_layout", "course: a course export; library: a v1 content library "
+                             "(library.xml). Unset, the package's own root decides and a v2 library "
+                             "becomes a course", choices=("course", "library")),
+            ),
         )
     ]

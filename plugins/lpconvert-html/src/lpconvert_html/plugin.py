@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
+from lpconvert.formats import FormatOption, FormatSpec
 from lpconvert.hookspecs import hookimpl
 
 LPCONVERT_API = 1
@@ -25,5 +25,9 @@ def lpconvert_formats() -> list[FormatSpec]:
             # The site shows each entity's current version; nothing else of these survives.
             cannot_hold=frozenset({"history", "root", "package-files", "version-attributes",
                                    "unknown-fields"}),
+            writer_options=(
+                FormatOption("html_version", "which version of each entity the pages show",
+                             choices=("draft", "published"), default="draft"),
+            ),
         )
     ]
