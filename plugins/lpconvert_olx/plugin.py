@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatOption, FormatSpec, LossKind
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatOption, FormatSpec, LossKind, hookimpl
 
 LPCONVERT_API = 1
 _HERE = "lpconvert_olx.losses"

@@ -6,8 +6,7 @@ so the TOML parser is imported by the probe, when there is a package.toml to rea
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatSpec, hookimpl
 
 LPCONVERT_API = 1
 
@@ -22,7 +21,7 @@ def layout_of(source) -> str | None:  # type: ignore[no-untyped-def]
     import re
     import tomllib
 
-    from lpconvert.nesting import toml_key_too_deep
+    from lpconvert.plugin import toml_key_too_deep
 
     try:
         text = source.read_text(PACKAGE_TOML)

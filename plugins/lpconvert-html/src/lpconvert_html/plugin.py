@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatOption, FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatOption, FormatSpec, hookimpl
 
 LPCONVERT_API = 1
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
-from lpconvert.storage import Source
+from typing import TYPE_CHECKING
+
+from lpconvert.plugin import FormatSpec, hookimpl
+
+if TYPE_CHECKING:  # pragma: no cover - the storage layer is not needed to register
+    from lpconvert.plugin import Source
 
 LPCONVERT_API = 1
 
