@@ -310,7 +310,7 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
         return WriteResult([exc.problem()], destination, spec.name, False)
     if strict and not all(is_allowed(p, allowed) for p in losses):
         return WriteResult(_as_strict(losses, allowed), destination, spec.name, False)
-    kind = "file" if spec.output == "file" else (container or container_for(destination))
+    kind = container_kind(destination, spec, container)
     writer = spec.load_writer()
     try:
         with open_sink(destination, kind, force=force, timestamp=package_timestamp(package)) as sink:  # type: ignore[arg-type]
@@ -328,6 +328,21 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
         return WriteResult([error("write-failed", f"could not write {destination}: {exc}", file=destination)],
                            destination, spec.name, False)
     return WriteResult(problems, destination, spec.name, True, sink.bytes_written)
+
+
+def container_kind(destination: str, spec: FormatSpec, container: str | None = None) -> str:
+    """How `spec`'s output is bundled at `destination`: one file; or, for a tree, `container`
+    when given, a zip when the name ends in a suffix the format declares a zip file
+    (`FormatSpec.zip_suffixes`: ``.imscc``), else what the name says (.zip, .tar.gz, .tar, a
+    directory). The format says it, so the core needs no table of formats' suffixes."""
+    if spec.output == "file":
+        return "file"
+    if container:
+        return container
+    name = destination.lower().rstrip("/")
+    if any(name.endswith(suffix.lower()) for suffix in spec.zip_suffixes):
+        return "zip"
+    return container_for(destination)
 
 
 class _StrictAbort(Exception):

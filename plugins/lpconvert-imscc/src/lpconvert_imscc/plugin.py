@@ -36,6 +36,7 @@ def lpconvert_formats() -> list[FormatSpec]:
             description="IMS Common Cartridge (.imscc): courses from Canvas, Moodle, Brightspace, "
                         "Blackboard, Sakai; written as CC 1.3 with QTI 1.2 quizzes",
             suffixes=(".imscc",),
+            zip_suffixes=(".imscc",),  # a cartridge is a zip file, whatever its name says
             probe=probe,
             reader="lpconvert_imscc.reader:read_cartridge",
             writer="lpconvert_imscc.writer:write_cartridge",
