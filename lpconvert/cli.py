@@ -60,6 +60,9 @@ class Refused(UsageError):
 
 
 class _Parser(argparse.ArgumentParser):
+    plugin_commands: frozenset[str] = frozenset()
+    """The subcommands plugins added (`register_commands`), when they were asked."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
@@ -74,7 +77,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings or summary")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The command line; `with_plugins` adds the plugins' subcommands (which loads them)."""
     parser = _Parser(prog="lpconvert", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -136,7 +140,23 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch.command import add_batch_parser
 
     add_batch_parser(sub)
+    if with_plugins:
+        from .plugin_manager import get_registry
+
+        before = set(sub.choices)
+        get_registry().add_commands(sub, set(before))
+        parser.plugin_commands = frozenset(set(sub.choices) - before)
     return parser
+
+
+def _run_plugin_command(args: argparse.Namespace) -> int:
+    """A plugin's subcommand: its `handler(args)`, its `CommandError` a one-line usage error."""
+    from .hookspecs import CommandError
+
+    try:
+        return int(args.handler(args))
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _limits(args: argparse.Namespace) -> Any:
@@ -362,12 +382,15 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from .plugin_manager import get_registry
 
     registry = get_registry()
+    build_parser()  # asks each plugin for its commands (register_commands), as a command line would
     if not registry.plugins:
         print("no plugins are installed (lpconvert finds them through the 'lpconvert' entry-point group)")
     for info in sorted(registry.plugins.values(), key=lambda p: p.name):
         dist = f"{info.distribution} {info.version}" if info.distribution else "(registered directly)"
         formats = ", ".join(info.formats) or "-"
         line = f"{info.name:<14} {info.status:<9} {dist:<24} formats: {formats}"
+        if info.commands:
+            line += f"; commands: {', '.join(info.commands)}"
         if info.error:
             line += f"\n    {info.error}"
         print(line)
@@ -451,9 +474,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .interrupts import Terminated, stop_cleanly, written
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+    # A core command needs no plugin commands: leave the plugins unloaded, so it starts fast.
+    parser = build_parser(with_plugins=not (argv and argv[0] in COMMANDS))
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS and \
+            argv[0] not in parser.plugin_commands:  # type: ignore[attr-defined]
         argv.insert(0, "convert")  # `lpconvert IN OUT`
-    parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.version:
@@ -465,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         with stop_cleanly():
-            return HANDLERS[args.command](args)
+            return HANDLERS.get(args.command, _run_plugin_command)(args)
     except UsageError as exc:
         sys.stderr.write(f"lpconvert: {exc}\n")
         if "usage" not in str(exc) and not isinstance(exc, Refused):

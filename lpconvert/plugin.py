@@ -66,6 +66,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # progress
     "Progress": ("lpconvert.progress", "Progress"),
     "NullProgress": ("lpconvert.progress", "NullProgress"),
+    # a plugin's own subcommands (`register_commands`)
+    "CommandError": ("lpconvert.hookspecs", "CommandError"),
+    "convert": ("lpconvert.api", "convert"),
+    "LpconvertError": ("lpconvert.api", "LpconvertError"),
     # hostile-input helpers
     "parse_xml": ("lpconvert.xmlsafe", "parse_xml"),
     "XmlError": ("lpconvert.xmlsafe", "XmlError"),

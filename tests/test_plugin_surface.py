@@ -16,7 +16,7 @@ PLUGIN_SOURCES = sorted(p for p in ROOT.joinpath("plugins").rglob("*.py") if "te
 # The surface of PLUGIN_API_VERSION 1. Adding a name is compatible; removing or renaming one
 # needs a new PLUGIN_API_VERSION (and plugins say which one they were written for).
 API_1 = {
-    "BinaryMedia", "CONTAINER_TYPES", "Collection", "CompletePackageInput", "Entity", "EntityVersion",
+    "BinaryMedia", "CONTAINER_TYPES", "Collection", "CommandError", "convert", "LpconvertError", "CompletePackageInput", "Entity", "EntityVersion",
     "FileSink", "FormatOption", "FormatSpec", "LearningPackage", "Limits", "Loc", "Locator", "LossKind",
     "MediaFile", "Meta", "NullProgress", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
     "ProblemCode", "Progress", "RawPackage", "ReadOptions", "ResourceMedia", "Severity", "Sink", "Source",
