@@ -45,43 +45,6 @@ class WriteOptions:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-LOSS_KIND_NAMES: dict[str, str] = {
-    "collections": "collections",
-    "other-versions": "versions other than the current draft and published",
-    "published-behind-draft": "a published version behind the draft",
-    "history": "every version but the current one",
-    "root": "the OLX course/library root and its settings",
-    "package-files": "package-level files (policies, about/, static/ ...)",
-    "version-attributes": "container settings (format, graded, due ...)",
-    "unknown-fields": "fields lpconvert does not know",
-    "loose-components": "components that no unit holds",
-    "version-times": "when each version was created",
-    "meta": "who made the package, when and where (meta: created_by, created_at, origin_server ...)",
-    "package-description": "the package's description",
-    "timestamps": "every created/updated time (of the package, its entities and their versions)",
-    "can-stand-alone": "can_stand_alone = false (a component only its container may use)",
-}
-"""Loss kind -> what it is, in words: the kinds the core detects, which any format may declare.
-Kept here (not beside the detectors in `lpconvert.losses`, which need the model) so
-`lpconvert formats` stays import-light."""
-
-
-@dataclass(frozen=True)
-class LossKind:
-    """A loss only one format has, declared by it with its own detector (`FormatSpec.losses`).
-
-    `detector` is ``(package, options) -> message | None`` (or a ``"module:function"``
-    string, so declaring it imports nothing): given the package and the writer's ``-O``
-    options, it returns the whole warning (what is dropped, counted, with examples) or None
-    when this package loses nothing of the kind. It runs before the writer, so `--strict`
-    can refuse before the first byte, and every loss is named in one run.
-    """
-
-    name: str
-    description: str
-    detector: LossDetector | str
-
-
 @dataclass(frozen=True)
 class FormatOption:
     """A ``-O``/``-I`` key a format's writer or reader understands.
@@ -112,6 +75,71 @@ class ProblemCode:
 
 
 LossDetector = Callable[["Package", Mapping[str, str]], "str | None"]
+Stripper = Callable[[dict[str, Any]], None]
+@dataclass(frozen=True)
+class LossKind:
+    """A kind of content a format cannot hold: one object for the loss check, the docs and
+    the tests.
+
+    `detector` is ``(package, options) -> message | None`` (or a ``"module:function"``
+    string, so declaring it imports nothing): given the package and the writer's ``-O``
+    options, it says what this package would lose (counted, with examples) or None. It runs
+    before the writer, so `--strict` can refuse before the first byte, and every loss is
+    named in one run. For the core's kinds (`CORE_LOSS_KINDS`, which a format names in
+    `FormatSpec.cannot_hold`) the message is what is dropped, and the loss check says which
+    format drops it; a format's own kind (`FormatSpec.losses`) returns the whole warning.
+
+    `strip` is ``(picture) -> None`` (or a ``"module:function"`` string): it removes what
+    this kind covers from the comparison picture of `lpconvert.testing.compare`, so a round
+    trip through a format that declares the loss is not reported as a difference, and an
+    undeclared one is. A format's own kind may have none: then its loss is not compared away.
+    """
+
+    name: str
+    description: str
+    detector: LossDetector | str
+    strip: Stripper | str | None = None
+
+    def load_detector(self) -> LossDetector:
+        fn = _resolve(self.detector)
+        assert fn is not None
+        return fn
+
+    def load_strip(self) -> Stripper | None:
+        return _resolve(self.strip)
+
+
+def _core(name: str, description: str) -> LossKind:
+    """A core kind: its detector in `lpconvert.losses`, its strip in `lpconvert.testing.compare`,
+    both named after the kind (imported only when used)."""
+    attr = name.replace("-", "_")
+    return LossKind(name, description, f"lpconvert.losses:lost_{attr}", f"lpconvert.testing.compare:strip_{attr}")
+
+
+CORE_LOSS_KINDS: dict[str, LossKind] = {kind.name: kind for kind in (
+    _core("loose-components", "components that no unit holds"),
+    _core("history", "every version but the current one"),
+    _core("collections", "collections"),
+    _core("other-versions", "versions other than the current draft and published"),
+    _core("published-behind-draft", "a published version behind the draft"),
+    _core("root", "the OLX course/library root and its settings"),
+    _core("package-files", "package-level files (policies, about/, static/ ...)"),
+    _core("version-attributes", "container settings (format, graded, due ...)"),
+    _core("unknown-fields", "fields lpconvert does not know"),
+    _core("version-times", "when each version was created"),
+    _core("meta", "who made the package, when and where (meta: created_by, created_at, origin_server ...)"),
+    _core("package-description", "the package's description"),
+    _core("timestamps", "every created/updated time (of the package, its entities and their versions)"),
+    _core("can-stand-alone", "can_stand_alone = false (a component only its container may use)"),
+)}
+"""The kinds the core detects, which any format may name in `cannot_hold`. In the order their
+strips apply (loose components are found before versions go, history before the kinds it
+covers)."""
+
+LOSS_KIND_NAMES: dict[str, str] = {name: kind.description for name, kind in CORE_LOSS_KINDS.items()}
+"""Core loss kind -> what it is, in words."""
+
+
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
 Probe = Callable[["Source"], bool]
@@ -139,7 +167,7 @@ class FormatSpec:
     * `output`: "tree" (many files: directory, zip or tar) or "file" (one file).
       A tree is bundled as the destination's name says: ".zip" a zip, ".tar.gz"/".tgz" a
       gzip'd tar, ".tar" a tar, anything else a directory.
-    * `cannot_hold`: loss kinds (keys of `LOSS_KIND_NAMES`; detectors in `lpconvert.losses`) this format drops.
+    * `cannot_hold`: names of the core's loss kinds (`CORE_LOSS_KINDS`) this format drops.
     * `losses`: loss kinds only this format has, each with its own detector (`LossKind`).
     * `zip_suffixes`: destination suffixes whose files are zip archives (".imscc"): a tree
       written to such a name is a zip file, as a ".zip" destination is.
@@ -208,12 +236,11 @@ class FormatSpec:
 
     def load_loss_detectors(self) -> list[tuple[str, LossDetector]]:
         """(kind, detector) of the format's own loss kinds, imported now (they may need lxml ...)."""
-        out = []
-        for loss in self.losses:
-            fn = _resolve(loss.detector)
-            assert fn is not None
-            out.append((loss.name, fn))
-        return out
+        return [(loss.name, loss.load_detector()) for loss in self.losses]
+
+    def lost_kinds(self) -> list[LossKind]:
+        """Every loss kind of this format as one object each: the core's it names, then its own."""
+        return [CORE_LOSS_KINDS[k] for k in CORE_LOSS_KINDS if k in self.cannot_hold] + list(self.losses)
 
     def probe_source(self, source: Source) -> bool:
         fn = _resolve(self.probe)
