@@ -72,9 +72,15 @@ def _version(package: Package, version: EntityVersion) -> Record:
     return out
 
 
-def picture(package: Package) -> dict[str, Any]:
-    """Everything a package says, as plain, order-independent data: what `comparable` then
-    strips the lost kinds from."""
+class Picture(dict):  # type: ignore[type-arg]
+    """A package as plain data. `strict` says how it was taken, for the strips that differ."""
+
+    strict: bool = False
+
+
+def picture(package: Package, *, strict: bool = False) -> Picture:
+    """Everything a package says, as plain data: what `comparable` then strips the lost kinds
+    from. Collection members are a set, unless `strict`: then their order counts too."""
     model: CompletePackageInput = package.model
     entities = Keyed()
     for entity in model.entities:
@@ -82,12 +88,13 @@ def picture(package: Package) -> dict[str, Any]:
                                   "published_version"))
         record["versions"] = Keyed({v.version_num: _version(package, v) for v in entity.versions})
         entities[entity.key] = record
-    out: dict[str, Any] = {
+    out = Picture({
         "learning_package": _record(model.learning_package, ("key", "title", "description", "created", "updated")),
         "entities": entities,
-        "collections": Keyed({c.key: _collection(c) for c in model.collections}),
+        "collections": Keyed({c.key: _collection(c, strict) for c in model.collections}),
         "files": Keyed({path: _digest(package, m) for path, m in model.files.items()}),
-    }
+    })
+    out.strict = strict
     if model.meta is not None:
         out["meta"] = _record(model.meta, ("format_version", "created_by", "created_by_email", "created_at",
                                            "origin_server"))
@@ -96,9 +103,9 @@ def picture(package: Package) -> dict[str, Any]:
     return out
 
 
-def _collection(collection: Collection) -> Record:
+def _collection(collection: Collection, strict: bool) -> Record:
     out = _record(collection, ("title", "description", "created"))
-    out["entities"] = sorted(set(collection.entities))
+    out["entities"] = list(collection.entities) if strict else sorted(set(collection.entities))
     return out
 
 
@@ -142,10 +149,19 @@ def strip_published_behind_draft(picture: dict[str, Any]) -> None:
 
 
 def strip_history(picture: dict[str, Any]) -> None:
-    """Only the current version (the draft, else the published one) stays, without its number."""
+    """Only the current version (the draft, else the published one) stays, without its number;
+    a strict picture keeps the number, and draft/published where they name it."""
+    strict = getattr(picture, "strict", False)
     for entity in picture["entities"].values():
         versions = entity["versions"]
-        current = versions.get(entity.get("draft_version")) or versions.get(entity.get("published_version"))
+        number = entity.get("draft_version") if entity.get("draft_version") in versions else \
+            entity.get("published_version")
+        current = versions.get(number)
+        if strict:
+            entity["versions"] = Keyed({number: current} if current is not None else {})
+            for field in ("draft_version", "published_version"):
+                entity[field] = entity[field] if current is not None and entity[field] == number else None
+            continue
         entity["versions"] = Keyed({"current": current} if current is not None else {})
         _numbers_do_not_count(entity)
 
@@ -212,9 +228,10 @@ def _kinds(lost: Iterable[str | LossKind]) -> list[LossKind]:
         [kind for name, kind in own.items() if name not in CORE_LOSS_KINDS]
 
 
-def comparable(package: Package, lost: Iterable[str | LossKind] = ()) -> dict[str, Any]:
-    """The package's `picture`, minus what each `lost` kind covers (its declared strip)."""
-    out = picture(package)
+def comparable(package: Package, lost: Iterable[str | LossKind] = (), *, strict: bool = False) -> dict[str, Any]:
+    """The package's `picture`, minus what each `lost` kind covers (its declared strip).
+    `strict` keeps collection order and the current version's number under `history`."""
+    out = picture(package, strict=strict)
     for kind in _kinds(lost):
         strip = kind.load_strip()
         if strip is not None:
@@ -222,10 +239,14 @@ def comparable(package: Package, lost: Iterable[str | LossKind] = ()) -> dict[st
     return out
 
 
-def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
-    """Every place where `actual` does not keep what `expected` says, as readable lines."""
+def differences(expected: Any, actual: Any, path: str = "", *, strict: bool = False) -> list[str]:
+    """Every place where `actual` does not keep what `expected` says, as readable lines.
+
+    Lenient by default: what `expected` leaves empty (None) may be filled in by `actual` (a
+    format may supply a default). `strict` asks for equality: a None must stay None, and a
+    field only `actual` has is a difference."""
     here = path or "package"
-    if expected is None:
+    if expected is None and not strict:
         return []
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
@@ -234,14 +255,28 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
         for key, value in expected.items():
             sub = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                if isinstance(expected, Keyed) or value is not None:
+                if isinstance(expected, Keyed) or value is not None or strict:
                     out.append(f"{sub}: missing")
                 continue
-            out += differences(value, actual[key], sub)
-        if isinstance(expected, Keyed):
+            out += differences(value, actual[key], sub, strict=strict)
+        if isinstance(expected, Keyed) or strict:
             out += [f"{path}.{key}: unexpected" if path else f"{key}: unexpected"
                     for key in actual if key not in expected]
         return out
     if expected != actual:
         return [f"{here}: expected {expected!r}, found {actual!r}"]
     return []
+
+
+def assert_same_content(expected: Package, actual: Package, lost: Iterable[str | LossKind] = (), *,
+                        strict: bool = True) -> None:
+    """Fail, naming every difference, unless `actual` holds what `expected` holds but the
+    `lost` kinds. Strict by default (equality; see `differences`), as a format's own tests
+    want; `strict=False` lets `actual` fill in what `expected` left empty."""
+    found = differences(comparable(expected, lost, strict=strict), comparable(actual, lost, strict=strict),
+                        strict=strict)
+    if found:
+        shown = "\n  ".join(found[:25])
+        more = f"\n  ... and {len(found) - 25} more" if len(found) > 25 else ""
+        raise AssertionError(f"{len(found)} difference(s) (lost: {', '.join(sorted(map(str, lost))) or 'nothing'}):"
+                             f"\n  {shown}{more}")
