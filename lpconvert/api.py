@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
+from .options import OptionError, check_options
 from .package import Package
 from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
@@ -191,9 +193,11 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
                                                f"{root}; try --from with one of: {', '.join(readable_names())}",
                                                file=label)], None, label)
             spec = found
+        read_options = checked_options(spec, options, "reader")
         reader = spec.load_reader()
         with paused_gc():
-            raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=dict(options or {})))
+            raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=read_options))
+            (progress or NullProgress()).start(None, "validating")  # checks of every entity: seconds at 10K
             model, problems = validate_raw(raw, strict=strict)
     except LpconvertError:
         src.close()
@@ -243,6 +247,16 @@ def choose_output_format(destination: str, to: str | None) -> FormatSpec:
     return spec
 
 
+def checked_options(spec: FormatSpec, options: Mapping[str, str] | None,
+                    role: Literal["reader", "writer"]) -> dict[str, str]:
+    """`options` once each key and value is one `spec` declares; else a usage error
+    (`LpconvertError`) naming the closest declared key, before anything is read or written."""
+    try:
+        return check_options(spec, options, role)
+    except OptionError as exc:
+        raise LpconvertError(str(exc)) from None
+
+
 def check_allow_loss(allow_loss: Iterable[str]) -> frozenset[str]:
     """The loss kinds `allow_loss` names (``"a,b"`` items split); an unknown kind is a usage error."""
     if isinstance(allow_loss, str):
@@ -288,6 +302,7 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     raised and nothing is touched).
     """
     spec = choose_output_format(destination, format)
+    options = checked_options(spec, options, "writer")
     allowed = check_allow_loss(allow_loss)
     check_destination(destination, spec, force=force, inputs=[*inputs, *([package.source] if package.source else [])])
     if progress is not None:  # the loss check looks at every entity: seconds at 10,000, said on the terminal
@@ -298,12 +313,11 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
         return WriteResult([exc.problem()], destination, spec.name, False)
     if strict and not all(is_allowed(p, allowed) for p in losses):
         return WriteResult(_as_strict(losses, allowed), destination, spec.name, False)
-    kind = "file" if spec.output == "file" else (container or container_for(destination))
+    kind = container_kind(destination, spec, container)
     writer = spec.load_writer()
     try:
         with open_sink(destination, kind, force=force, timestamp=package_timestamp(package)) as sink:  # type: ignore[arg-type]
-            extra = writer(package, sink, WriteOptions(progress=progress or NullProgress(),
-                                                        extra=dict(options or {})))
+            extra = writer(package, sink, WriteOptions(progress=progress or NullProgress(), extra=options))
             problems = losses + list(extra or [])
             if strict and has_errors(_as_strict(problems, allowed)):
                 raise _StrictAbort(_as_strict(problems, allowed))
@@ -317,6 +331,21 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
         return WriteResult([error("write-failed", f"could not write {destination}: {exc}", file=destination)],
                            destination, spec.name, False)
     return WriteResult(problems, destination, spec.name, True, sink.bytes_written)
+
+
+def container_kind(destination: str, spec: FormatSpec, container: str | None = None) -> str:
+    """How `spec`'s output is bundled at `destination`: one file; or, for a tree, `container`
+    when given, a zip when the name ends in a suffix the format declares a zip file
+    (`FormatSpec.zip_suffixes`: ``.imscc``), else what the name says (.zip, .tar.gz, .tar, a
+    directory). The format says it, so the core needs no table of formats' suffixes."""
+    if spec.output == "file":
+        return "file"
+    if container:
+        return container
+    name = destination.lower().rstrip("/")
+    if any(name.endswith(suffix.lower()) for suffix in spec.zip_suffixes):
+        return "zip"
+    return container_for(destination)
 
 
 class _StrictAbort(Exception):
@@ -337,6 +366,9 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
     `allow_loss` names loss kinds `strict` accepts (see `write`).
     """
     spec = choose_output_format(destination, to)  # fail on usage errors before reading
+    write_options = checked_options(spec, write_options, "writer")
+    if from_format is not None:
+        checked_options(get_format(from_format, reading=True), read_options, "reader")
     allowed = check_allow_loss(allow_loss)
     check_destination(destination, spec, force=force, inputs=[source])
     result = read(source, from_format, limits=limits, progress=progress, options=read_options)

@@ -39,9 +39,8 @@ Convert Open edX learning content between formats through one validated model.
 
 IN may be - (standard input, with --from) and OUT - (standard output, with --to).
 
-Destination suffixes choose a format unless --to is given: .zip lp-archive, .tar.gz olx,
-.json json, .sqlite/.db sqlite (when those formats are installed; see `lpconvert formats`).
-A directory destination needs --to.
+OUT's suffix chooses the format unless --to is given: each format declares the suffixes it is
+the default for (see `lpconvert formats`). A directory destination needs --to.
 """
 
 EPILOG = """\
@@ -71,6 +70,9 @@ class Refused(UsageError):
 
 
 class _Parser(argparse.ArgumentParser):
+    plugin_commands: frozenset[str] = frozenset()
+    """The subcommands plugins added (`register_commands`), when they were asked."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line, naming where the help is, instead of argparse's usage block and exit."""
         raise UsageError(f"{message} (see '{self.prog} --help')")
@@ -96,7 +98,8 @@ def _add_verbosity(p: argparse.ArgumentParser) -> None:
                       "format")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The command line; `with_plugins` adds the plugins' subcommands (which loads them)."""
     parser = _Parser(prog="lpconvert", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -115,11 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--container", choices=("dir", "zip", "tar.gz", "tar"),
                       help="bundle a multi-file format this way instead of by OUT's suffix")
     conv.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
-                      help="format-specific option for the writer (repeatable), e.g. -O olx_layout=library")
+                      help="an option the writer declares (repeatable; `lpconvert formats FORMAT` lists them)")
     conv.add_argument("-I", "--read-option", action="append", default=[], metavar="KEY=VALUE",
-                      help="format-specific option for the reader (repeatable)")
-    conv.add_argument("--olx-layout", choices=("course", "library"),
-                      help="OLX writer: write a v2 library as a course (default) or a v1 library")
+                      help="an option the reader declares (repeatable; `lpconvert formats FORMAT` lists them)")
     conv.add_argument("--allow-loss", action="append", default=[], metavar="KIND[,KIND...]",
                       help="accept these loss kinds (see `lpconvert formats`): still reported, but --strict "
                       "does not refuse them (repeatable)")
@@ -139,8 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "(`lpconvert schema --report info`)")
     _add_common(info)
 
-    sub.add_parser("formats", help="list the formats", description="List the formats, what they read and write, "
-                   "and what each cannot hold.")
+    fmts = sub.add_parser("formats", help="list the formats", description="List the formats, what they read and "
+                          "write, their -I/-O options and what each cannot hold; with FORMAT, that format's "
+                          "options in detail.")
+    fmts.add_argument("name", nargs="?", metavar="FORMAT", help="show this format only, its options in detail")
     sub.add_parser("plugins", help="list the plugins", description="List the plugins with their distribution, "
                    "version, formats and status.")
     mrg = sub.add_parser("merge", help="apply INCOMING to BASE and write OUT",
@@ -170,19 +173,35 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_parser(sub)
     helper = sub.add_parser("help", help="show the help of lpconvert or of one command",
                             description="Show the help of lpconvert, or of COMMAND.")
-    helper.add_argument("topic", nargs="?", metavar="COMMAND", choices=[c for c in COMMANDS if c != "help"],
-                        help="the command to explain")
+    helper.add_argument("topic", nargs="?", metavar="COMMAND",
+                        help="the command to explain (a plugin's too, such as html's preview)")
     from .completion import add_completion_parser
 
     add_completion_parser(sub)
     for name, what in (("formats", "the formats"), ("plugins", "the plugins")):
         sub.choices[name].add_argument("--json", action="store_true", help=f"print {what} as JSON "
                                        f"(`lpconvert schema --report {name}`)")
+    if with_plugins:
+        from .plugin_manager import get_registry
+
+        before = set(sub.choices)
+        get_registry().add_commands(sub, set(before))
+        parser.plugin_commands = frozenset(set(sub.choices) - before)
     return parser
 
 
 REPORT_NAMES = ("problems", "info", "formats", "plugins", "batch-record")
 """`lpconvert.reports.REPORTS`' keys, named here so that building the parser imports no pydantic."""
+
+
+def _run_plugin_command(args: argparse.Namespace) -> int:
+    """A plugin's subcommand: its `handler(args)`, its `CommandError` a one-line usage error."""
+    from .hookspecs import CommandError
+
+    try:
+        return int(args.handler(args))
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _limits(args: argparse.Namespace) -> Any:
@@ -299,20 +318,12 @@ def _write_report(path: str | None, source: str | None, fmt: str | None, problem
 
 
 def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[key.strip().replace("-", "_")] = value
-    return out
+    from .options import OptionError, parse_pairs
 
-
-def _options(args: argparse.Namespace) -> dict[str, str]:
-    out = _pairs(args.option, "-O")
-    if args.olx_layout:
-        out["olx_layout"] = args.olx_layout
-    return out
+    try:
+        return parse_pairs(items, flag)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _one_line_refusal(problems: Sequence[Problem]) -> Problem | None:
@@ -335,7 +346,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         result = _with_progress(args, lambda progress: api.convert(
             source, destination, from_format=args.from_format, to=args.to, force=args.force, strict=args.strict,
             limits=limits, progress=progress, read_options=_pairs(args.read_option, "-I"),
-            write_options=_options(args), container=container, allow_loss=args.allow_loss))
+            write_options=_pairs(args.option, "-O"), container=container, allow_loss=args.allow_loss))
         if to_stdout and result.ok:
             from .stdio import send
 
@@ -472,30 +483,63 @@ def _human(n: int) -> str:
     return f"{n} B"
 
 
+def _option_lines(flag: str, options: list[dict[str, Any]], detail: bool) -> list[str]:
+    """One line per declared option (`lpconvert formats`), or its help, choices and default too
+    (`lpconvert formats NAME`)."""
+    out = []
+    for o in options:
+        value = "|".join(o["choices"]) or o["type"].upper()
+        out.append(f"      {flag} {o['name']}={value}")
+        if detail:
+            out.append(f"          {o['help']}")
+            if o["default"] is not None:
+                out.append(f"          default: {o['default']}")
+    return out
+
+
+def _format_text(info: dict[str, Any], detail: bool) -> list[str]:
+    modes = "/".join(m for m in ("read", "write") if info[m])
+    suffixes = f" default for {', '.join(info['suffixes'])}" if info["suffixes"] else ""
+    lines = [f"{info['name']:<12} {modes:<11}{suffixes}  [{info['plugin']}]", f"    {info['description']}"]
+    for flag, role in (("-I", "reader"), ("-O", "writer")):
+        if info[f"{role}_options"]:
+            lines.append(f"    {role} options ({flag} KEY=VALUE):")
+            lines += _option_lines(flag, info[f"{role}_options"], detail)
+    if info["losses"]:
+        lines.append("    cannot hold (loss kinds, for --allow-loss):")
+        lines += [f"      {kind:<26} {what}" for kind, what in info["losses"].items()]
+    else:
+        lines.append("    lossless")
+    if detail and info["problem_codes"]:
+        lines.append("    problem codes of its own (docs/validation.md):")
+        lines += [f"      {c['code']:<26} {c['severity']}: {c['meaning']}" for c in info["problem_codes"]]
+    return lines
+
+
 def cmd_formats(args: argparse.Namespace) -> int:
     from .plugin_manager import get_registry
 
     registry = get_registry()
+    name = getattr(args, "name", None)
+    if name is not None:
+        from .api import LpconvertError, get_format
+
+        try:
+            specs = [get_format(name)]
+        except LpconvertError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        specs = sorted(registry.formats.values(), key=lambda s: s.name)
     if args.json:
         from .reports import FormatOut, FormatsReport
 
-        specs = sorted(registry.formats.values(), key=lambda s: s.name)
         print(FormatsReport(formats=[FormatOut.of(spec) for spec in specs]).model_dump_json(indent=2))
         _say_failures(registry)
         return EXIT_OK
-    if not registry.formats:
+    if not specs:
         print("no formats are installed")
-    for spec in sorted(registry.formats.values(), key=lambda s: s.name):
-        modes = "/".join(m for m, ok in (("read", spec.can_read), ("write", spec.can_write)) if ok)
-        suffixes = f" default for {', '.join(spec.suffixes)}" if spec.suffixes else ""
-        print(f"{spec.name:<12} {modes:<11}{suffixes}  [{spec.plugin}]")
-        print(f"    {spec.description}")
-        if spec.loss_kinds:
-            print("    cannot hold (loss kinds, for --allow-loss):")
-            for kind, what in spec.loss_kinds.items():
-                print(f"      {kind:<26} {what}")
-        else:
-            print("    lossless")
+    for spec in specs:
+        print("\n".join(_format_text(spec.describe(), detail=name is not None)))
     _say_failures(registry)
     return EXIT_OK
 
@@ -509,6 +553,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from .plugin_manager import get_registry
 
     registry = get_registry()
+    build_parser()  # asks each plugin for its commands (register_commands), as a command line would
     if args.json:
         from .reports import PluginOut, PluginsReport
 
@@ -524,6 +569,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         dist = f"{info.distribution} {info.version}" if info.distribution else "(registered directly)"
         formats = ", ".join(info.formats) or "-"
         line = f"{info.name:<14} {info.status:<9} {dist:<24} formats: {formats}"
+        if info.commands:
+            line += f"; commands: {', '.join(info.commands)}"
         if info.error:
             line += f"\n    {info.error}"
         print(line)
@@ -549,6 +596,9 @@ def cmd_help(args: argparse.Namespace) -> int:
         parser.print_help()
         return EXIT_OK
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    topics = [c for c in sub.choices if c != "help"]
+    if args.topic not in topics:
+        raise UsageError(f"no command {args.topic!r} (choose from {', '.join(topics)})")
     sub.choices[args.topic].print_help()
     return EXIT_OK
 
@@ -651,13 +701,17 @@ def with_default_command(argv: list[str], commands: Collection[str] = COMMANDS) 
 def main(argv: Sequence[str] | None = None) -> int:
     from .interrupts import Terminated, stop_cleanly, written
 
-    argv = with_default_command(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    completing = "_ARGCOMPLETE" in os.environ
+    first = next((a for a in argv if a == "-" or not a.startswith("-")), None)
+    # A core command needs no plugin commands: leave the plugins unloaded, so it starts fast.
+    parser = build_parser(with_plugins=completing or first not in COMMANDS)
+    if completing:
         from .completion import complete
 
         complete(parser)  # answers the shell and exits
         return EXIT_OK  # (only without argcomplete: nothing to answer)
+    argv = with_default_command(argv, (*COMMANDS, *parser.plugin_commands))  # type: ignore[attr-defined]
     try:
         args = parser.parse_args(argv)
         if args.version:
@@ -669,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         with stop_cleanly():
-            return HANDLERS[args.command](args)
+            return HANDLERS.get(args.command, _run_plugin_command)(args)
     except UsageError as exc:
         sys.stderr.write(f"lpconvert: {exc}\n")
         return EXIT_USAGE

@@ -45,44 +45,101 @@ class WriteOptions:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-LOSS_KIND_NAMES: dict[str, str] = {
-    "collections": "collections",
-    "other-versions": "versions other than the current draft and published",
-    "published-behind-draft": "a published version behind the draft",
-    "history": "every version but the current one",
-    "root": "the OLX course/library root and its settings",
-    "package-files": "package-level files (policies, about/, static/ ...)",
-    "version-attributes": "container settings (format, graded, due ...)",
-    "unknown-fields": "fields lpconvert does not know",
-    "loose-components": "components that no unit holds",
-    "version-times": "when each version was created",
-    "meta": "who made the package, when and where (meta: created_by, created_at, origin_server ...)",
-    "package-description": "the package's description",
-    "timestamps": "every created/updated time (of the package, its entities and their versions)",
-    "can-stand-alone": "can_stand_alone = false (a component only its container may use)",
-}
-"""Loss kind -> what it is, in words: the kinds the core detects, which any format may declare.
-Kept here (not beside the detectors in `lpconvert.losses`, which need the model) so
-`lpconvert formats` stays import-light."""
+@dataclass(frozen=True)
+class FormatOption:
+    """A ``-O``/``-I`` key a format's writer or reader understands.
+
+    Declared so that the core can refuse a misspelt key or a value outside `choices` as a
+    usage error before anything is read (``-O olx_layot=library`` used to write a course,
+    silently), and so `lpconvert formats NAME` can list them. `name` uses underscores; what
+    a user types with dashes is the same key. Values reach the format as strings: `type`
+    says what the string must spell ("int": digits, "bool": true/false/yes/no/1/0).
+    """
+
+    name: str
+    help: str
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    type: Literal["str", "int", "bool"] = "str"
 
 
 @dataclass(frozen=True)
+class ProblemCode:
+    """A problem code a format may raise: the code, "error" or "warning", and what it means in
+    one line. docs/validation.md documents every code of every installed format; the core's
+    own codes are in `lpconvert.problems.CODES`."""
+
+    code: str
+    severity: Literal["error", "warning"]
+    meaning: str
+
+
+LossDetector = Callable[["Package", Mapping[str, str]], "str | None"]
+Stripper = Callable[[dict[str, Any]], None]
+@dataclass(frozen=True)
 class LossKind:
-    """A loss only one format has, declared by it with its own detector (`FormatSpec.losses`).
+    """A kind of content a format cannot hold: one object for the loss check, the docs and
+    the tests.
 
     `detector` is ``(package, options) -> message | None`` (or a ``"module:function"``
     string, so declaring it imports nothing): given the package and the writer's ``-O``
-    options, it returns the whole warning (what is dropped, counted, with examples) or None
-    when this package loses nothing of the kind. It runs before the writer, so `--strict`
-    can refuse before the first byte, and every loss is named in one run.
+    options, it says what this package would lose (counted, with examples) or None. It runs
+    before the writer, so `--strict` can refuse before the first byte, and every loss is
+    named in one run. For the core's kinds (`CORE_LOSS_KINDS`, which a format names in
+    `FormatSpec.cannot_hold`) the message is what is dropped, and the loss check says which
+    format drops it; a format's own kind (`FormatSpec.losses`) returns the whole warning.
+
+    `strip` is ``(picture) -> None`` (or a ``"module:function"`` string): it removes what
+    this kind covers from the comparison picture of `lpconvert.testing.compare`, so a round
+    trip through a format that declares the loss is not reported as a difference, and an
+    undeclared one is. A format's own kind may have none: then its loss is not compared away.
     """
 
     name: str
     description: str
     detector: LossDetector | str
+    strip: Stripper | str | None = None
+
+    def load_detector(self) -> LossDetector:
+        fn = _resolve(self.detector)
+        assert fn is not None
+        return fn
+
+    def load_strip(self) -> Stripper | None:
+        return _resolve(self.strip)
 
 
-LossDetector = Callable[["Package", Mapping[str, str]], "str | None"]
+def _core(name: str, description: str) -> LossKind:
+    """A core kind: its detector in `lpconvert.losses`, its strip in `lpconvert.testing.compare`,
+    both named after the kind (imported only when used)."""
+    attr = name.replace("-", "_")
+    return LossKind(name, description, f"lpconvert.losses:lost_{attr}", f"lpconvert.testing.compare:strip_{attr}")
+
+
+CORE_LOSS_KINDS: dict[str, LossKind] = {kind.name: kind for kind in (
+    _core("loose-components", "components that no unit holds"),
+    _core("history", "every version but the current one"),
+    _core("collections", "collections"),
+    _core("other-versions", "versions other than the current draft and published"),
+    _core("published-behind-draft", "a published version behind the draft"),
+    _core("root", "the OLX course/library root and its settings"),
+    _core("package-files", "package-level files (policies, about/, static/ ...)"),
+    _core("version-attributes", "container settings (format, graded, due ...)"),
+    _core("unknown-fields", "fields lpconvert does not know"),
+    _core("version-times", "when each version was created"),
+    _core("meta", "who made the package, when and where (meta: created_by, created_at, origin_server ...)"),
+    _core("package-description", "the package's description"),
+    _core("timestamps", "every created/updated time (of the package, its entities and their versions)"),
+    _core("can-stand-alone", "can_stand_alone = false (a component only its container may use)"),
+)}
+"""The kinds the core detects, which any format may name in `cannot_hold`. In the order their
+strips apply (loose components are found before versions go, history before the kinds it
+covers)."""
+
+LOSS_KIND_NAMES: dict[str, str] = {name: kind.description for name, kind in CORE_LOSS_KINDS.items()}
+"""Core loss kind -> what it is, in words."""
+
+
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
 Probe = Callable[["Source"], bool]
@@ -110,8 +167,12 @@ class FormatSpec:
     * `output`: "tree" (many files: directory, zip or tar) or "file" (one file).
       A tree is bundled as the destination's name says: ".zip" a zip, ".tar.gz"/".tgz" a
       gzip'd tar, ".tar" a tar, anything else a directory.
-    * `cannot_hold`: loss kinds (keys of `LOSS_KIND_NAMES`; detectors in `lpconvert.losses`) this format drops.
+    * `cannot_hold`: names of the core's loss kinds (`CORE_LOSS_KINDS`) this format drops.
     * `losses`: loss kinds only this format has, each with its own detector (`LossKind`).
+    * `zip_suffixes`: destination suffixes whose files are zip archives (".imscc"): a tree
+      written to such a name is a zip file, as a ".zip" destination is.
+    * `reader_options` / `writer_options`: the ``-I`` / ``-O`` keys it understands.
+    * `problem_codes`: the codes it may raise beyond the core's (`lpconvert.problems.CODES`).
     """
 
     name: str
@@ -123,6 +184,10 @@ class FormatSpec:
     output: Literal["tree", "file"] = "tree"
     cannot_hold: frozenset[str] = frozenset()
     losses: tuple[LossKind, ...] = ()
+    zip_suffixes: tuple[str, ...] = ()
+    reader_options: tuple[FormatOption, ...] = ()
+    writer_options: tuple[FormatOption, ...] = ()
+    problem_codes: tuple[ProblemCode, ...] = ()
     plugin: str = ""
 
     @property
@@ -131,6 +196,23 @@ class FormatSpec:
         out = {kind: LOSS_KIND_NAMES.get(kind, kind) for kind in sorted(self.cannot_hold)}
         out.update((loss.name, loss.description) for loss in self.losses)
         return out
+
+    def describe(self) -> dict[str, Any]:
+        """Everything this format declares, as plain JSON-ready data: what `lpconvert formats`
+        shows (as text, or as JSON), gathered in one place so both say the same."""
+        def options(declared: tuple[FormatOption, ...]) -> list[dict[str, Any]]:
+            return [{"name": o.name, "help": o.help, "choices": list(o.choices), "default": o.default,
+                     "type": o.type} for o in declared]
+
+        return {
+            "name": self.name, "description": self.description, "plugin": self.plugin,
+            "read": self.can_read, "write": self.can_write, "output": self.output,
+            "suffixes": list(self.suffixes), "zip_suffixes": list(self.zip_suffixes),
+            "reader_options": options(self.reader_options), "writer_options": options(self.writer_options),
+            "losses": dict(self.loss_kinds),
+            "problem_codes": [{"code": c.code, "severity": c.severity, "meaning": c.meaning}
+                              for c in self.problem_codes],
+        }
 
     @property
     def can_read(self) -> bool:
@@ -154,12 +236,11 @@ class FormatSpec:
 
     def load_loss_detectors(self) -> list[tuple[str, LossDetector]]:
         """(kind, detector) of the format's own loss kinds, imported now (they may need lxml ...)."""
-        out = []
-        for loss in self.losses:
-            fn = _resolve(loss.detector)
-            assert fn is not None
-            out.append((loss.name, fn))
-        return out
+        return [(loss.name, loss.load_detector()) for loss in self.losses]
+
+    def lost_kinds(self) -> list[LossKind]:
+        """Every loss kind of this format as one object each: the core's it names, then its own."""
+        return [CORE_LOSS_KINDS[k] for k in CORE_LOSS_KINDS if k in self.cannot_hold] + list(self.losses)
 
     def probe_source(self, source: Source) -> bool:
         fn = _resolve(self.probe)

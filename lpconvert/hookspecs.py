@@ -5,10 +5,10 @@ A plugin is a module registered under the entry-point group ``lpconvert``::
     [project.entry-points.lpconvert]
     my-format = "my_package.lpconvert_plugin"
 
-The module declares the plugin API version it was written for and implements one hook::
+The module declares the plugin API version it was written for and implements the hooks it
+needs (`lpconvert_formats`, `register_commands`)::
 
-    from lpconvert.hookspecs import hookimpl
-    from lpconvert.formats import FormatSpec
+    from lpconvert.plugin import FormatSpec, hookimpl
 
     LPCONVERT_API = 1
 
@@ -22,7 +22,7 @@ points, so the core never imports a format.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -36,9 +36,24 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
+class CommandError(Exception):
+    """A user error in a plugin's command: printed as one ``lpconvert: ...`` line, exit 2."""
+
+
 class LpconvertHooks:
     """Hook specifications."""
 
     @hookspec
     def lpconvert_formats(self) -> list[FormatSpec]:  # type: ignore[empty-body]
         """Return the formats this plugin provides (a list of `FormatSpec`)."""
+
+    @hookspec
+    def register_commands(self, subparsers: Any) -> None:
+        """Add subcommands to the command line (as llm's hook of the same name does).
+
+        `subparsers` is argparse's: ``p = subparsers.add_parser("preview", help=...)``, add
+        arguments, then ``p.set_defaults(handler=run)`` where ``run(args) -> int`` is the exit
+        code. Called only when the command line is built, so keep the registration light and
+        import what the command needs inside `run`. A name the core or another plugin uses
+        is refused. A user error is ``raise CommandError("one line")``: printed as
+        ``lpconvert: one line``, exit 2."""

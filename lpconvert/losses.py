@@ -1,7 +1,8 @@
 """What a destination format cannot hold, named and counted before anything is written.
 
-Each format declares the loss kinds it cannot hold (`FormatSpec.cannot_hold`). Before a
-write, `find_losses` looks at the package and turns each declared kind that the package
+Each format declares the loss kinds it cannot hold (`FormatSpec.cannot_hold`, naming the
+core's `LossKind` objects in `lpconvert.formats.CORE_LOSS_KINDS`, whose detectors are
+here). Before a write, `find_losses` looks at the package and turns each declared kind that the package
 actually uses into a `loss` warning that says what will be dropped, with counts and a few
 examples. With strict mode the conversion stops here, before a byte is written.
 
@@ -16,14 +17,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
 
-from .formats import LOSS_KIND_NAMES, FormatSpec
+from .formats import CORE_LOSS_KINDS, LOSS_KIND_NAMES, FormatSpec, LossDetector
 from .model import CompletePackageInput
+from .package import Package
 from .problems import Problem, warning
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .package import Package
 
 
 def examples(keys: Iterable[str], limit: int = 3) -> str:
@@ -168,39 +166,41 @@ def _stand_alone(p: CompletePackageInput) -> str | None:
     return None
 
 
-_DETECTORS: dict[str, Callable[[CompletePackageInput], str | None]] = {
-    "collections": _collections,
-    "other-versions": _other_versions,
-    "published-behind-draft": _published_behind,
-    "history": _all_but_current,
-    "root": _root,
-    "package-files": _files,
-    "version-attributes": _attributes,
-    "unknown-fields": _unknown_fields,
-    "loose-components": _orphan_components,
-    "version-times": _version_times,
-    "meta": _meta,
-    "package-description": _description,
-    "timestamps": _timestamps,
-    "can-stand-alone": _stand_alone,
-}
-
-LOSS_KINDS: dict[str, tuple[str, Callable[[CompletePackageInput], str | None]]] = {
-    kind: (LOSS_KIND_NAMES[kind], detector) for kind, detector in _DETECTORS.items()
-}
-"""Loss kind -> (what it is, detector returning a description of what would be lost or None)."""
+def _on_model(detect: Callable[[CompletePackageInput], str | None]) -> LossDetector:
+    """A core kind's detector as `LossKind` calls it: the core's look at the model only."""
+    def detector(package: Package, options: Mapping[str, str]) -> str | None:
+        return detect(package.model)
+    return detector
 
 
-def find_losses(package: CompletePackageInput, cannot_hold: Iterable[str], format_name: str) -> list[Problem]:
-    """One `loss` warning per declared kind that this package actually uses."""
+# The detectors `CORE_LOSS_KINDS` names ("lpconvert.losses:lost_KIND").
+lost_collections = _on_model(_collections)
+lost_other_versions = _on_model(_other_versions)
+lost_published_behind_draft = _on_model(_published_behind)
+lost_history = _on_model(_all_but_current)
+lost_root = _on_model(_root)
+lost_package_files = _on_model(_files)
+lost_version_attributes = _on_model(_attributes)
+lost_unknown_fields = _on_model(_unknown_fields)
+lost_loose_components = _on_model(_orphan_components)
+lost_version_times = _on_model(_version_times)
+lost_meta = _on_model(_meta)
+lost_package_description = _on_model(_description)
+lost_timestamps = _on_model(_timestamps)
+lost_can_stand_alone = _on_model(_stand_alone)
+
+
+def find_losses(package: Package, cannot_hold: Iterable[str], format_name: str,
+                options: Mapping[str, str] | None = None) -> list[Problem]:
+    """One `loss` warning per declared core kind that this package actually uses."""
     out: list[Problem] = []
-    for kind in sorted(cannot_hold):
-        entry = LOSS_KINDS.get(kind)
-        if entry is None:
+    for name in sorted(cannot_hold):
+        kind = CORE_LOSS_KINDS.get(name)
+        if kind is None:
             continue
-        detail = entry[1](package)
+        detail = kind.load_detector()(package, dict(options or {}))
         if detail:
-            out.append(warning("loss", f"{format_name} cannot hold {detail}; dropped", field=kind))
+            out.append(warning("loss", f"{format_name} cannot hold {detail}; dropped", field=name))
     return out
 
 
@@ -208,7 +208,7 @@ def losses_for(package: Package, spec: FormatSpec, options: Mapping[str, str] | 
     """Every loss writing `package` as `spec` will cause, before anything is written: one
     `loss` warning per kind, core and the format's own, its `field` naming the kind (what
     `--allow-loss` matches)."""
-    out = find_losses(package.model, spec.cannot_hold, spec.name)
+    out = find_losses(package, spec.cannot_hold, spec.name, options)
     for kind, detector in spec.load_loss_detectors():
         message = detector(package, dict(options or {}))
         if message:

@@ -11,6 +11,7 @@ Loading is lazy and cached: nothing is imported until a format is first asked fo
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -32,6 +33,7 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     formats: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
     error: str | None = None
     disabled: bool = False
 
@@ -96,6 +98,11 @@ class PluginRegistry:
             return
         try:
             self.pm.register(module, name=name)
+            unknown = self._unknown_hook(module)
+            if unknown is not None:
+                self.pm.unregister(module)
+                info.error = unknown
+                return
             specs: list[Any] = []
             for impl in self.pm.hook.lpconvert_formats.get_hookimpls():
                 if impl.plugin_name == name:
@@ -121,6 +128,44 @@ class PluginRegistry:
             self.formats[spec.name] = spec
             info.formats.append(spec.name)
 
+    def _unknown_hook(self, module: Any) -> str | None:
+        """Why `module` cannot be used, when it implements a hook lpconvert does not have (pluggy's
+        `check_pending`): a misspelt ``lpconvert_format`` would otherwise register as "ok"
+        and provide nothing."""
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if exc.plugin is not module:
+                raise  # pragma: no cover - every earlier plugin passed this check when it registered
+            known = sorted(n for n in vars(self.pm.hook) if not n.startswith("_") and
+                           getattr(self.pm.hook, n).has_spec())
+            names = [n for n in vars(self.pm.hook) if not n.startswith("_") and
+                     not getattr(self.pm.hook, n).has_spec() and
+                     any(i.plugin is module for i in getattr(self.pm.hook, n).get_hookimpls())]
+            close = difflib.get_close_matches(names[0], known, n=1) if names else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return (f"implements unknown hook {names[0] if names else '?'!r}{hint}; lpconvert's hooks: "
+                    f"{', '.join(known)}")
+        return None
+
+    def add_commands(self, subparsers: Any, taken: set[str]) -> None:
+        """Let each plugin add its subcommands (`register_commands`). A plugin whose hook fails
+        or takes a name in `taken` (the core's commands, an earlier plugin's) is marked failed
+        with the reason and its commands are left out; the others keep theirs."""
+        for impl in self.pm.hook.register_commands.get_hookimpls():
+            info = self.plugins.get(impl.plugin_name)
+            guarded = _NameGuard(subparsers, taken)
+            try:
+                impl.function(subparsers=guarded)
+            except Exception as exc:  # noqa: BLE001 - the plugin's failure, not the command line's
+                guarded.remove_added()
+                if info is not None:
+                    info.error = f"register_commands failed: {type(exc).__name__}: {exc}"
+                continue
+            taken.update(guarded.added)
+            if info is not None:
+                info.commands = list(guarded.added)
+
     # -- queries -------------------------------------------------------------------------
     def get(self, name: str) -> FormatSpec | None:
         return self.formats.get(name)
@@ -143,6 +188,33 @@ class PluginRegistry:
 
     def failures(self) -> list[PluginInfo]:
         return [p for p in self.plugins.values() if p.error]
+
+
+class _NameGuard:
+    """argparse's subparsers as a plugin sees them: a name already taken is refused, and what
+    a failing plugin added can be taken out again."""
+
+    def __init__(self, subparsers: Any, taken: set[str]) -> None:
+        self._subparsers = subparsers
+        self._taken = taken
+        self.added: list[str] = []
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if name in self._taken or name in self.added:
+            raise ValueError(f"command {name!r} is already lpconvert's or another plugin's")
+        parser = self._subparsers.add_parser(name, **kwargs)
+        self.added.append(name)
+        return parser
+
+    def remove_added(self) -> None:
+        for name in self.added:
+            self._subparsers._name_parser_map.pop(name, None)
+            self._subparsers._choices_actions[:] = [a for a in self._subparsers._choices_actions
+                                                    if a.dest != name]
+        self.added.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._subparsers, name)
 
 
 _registry: PluginRegistry | None = None

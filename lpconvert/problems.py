@@ -5,8 +5,9 @@ return `Problem` values. The command line renders them, the library hands them b
 Keeping them as plain, frozen data means one run can collect every problem in an input,
 sort and group them, and write them as JSON for another program.
 
-Every code lpconvert emits is listed in `CODES` with a one-line summary; the
-documentation page docs/validation.md is checked against this table by the tests.
+Every code the core emits is listed in `CODES` with a one-line summary; a format declares
+the codes only it raises (`FormatSpec.problem_codes`), so the core names no format.
+`known_codes` joins the two; docs/validation.md is checked against it by the tests.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ class ProblemLimit:
         ]
 
 
-# Every problem code lpconvert emits: code -> what it means. docs/validation.md documents
+# Every problem code the core emits: code -> what it means (a format's own are in its
+# `FormatSpec.problem_codes`). docs/validation.md documents
 # each one with an example and a remedy; tests/test_docs_codes.py keeps the two in step.
 CODES: dict[str, str] = {
     # storage and containers
@@ -141,21 +143,11 @@ CODES: dict[str, str] = {
     "empty-source": "the source holds no files",
     # files
     "missing-file": "a file the format requires is absent",
-    "missing-package-toml": "a learning-package archive (entities/, collections/) has no package.toml",
     "not-utf8": "a text file is not valid UTF-8",
     "file-too-large": "a single text file is larger than the configured limit",
-    "toml-syntax": "a TOML file does not parse",
-    "toml-structure": "a TOML file parses but has the wrong shape (missing table, scalar outside a table)",
     "xml-syntax": "an XML file is not well-formed",
     "xml-forbidden": "an XML file uses a DTD or entity declarations, which are refused",
     "xml-too-deep": "an XML file nests elements beyond the configured depth",
-    "json-syntax": "a JSON file does not parse",
-    "json-too-deep": "a JSON value nests arrays/objects beyond the configured depth",
-    "toml-too-deep": "a TOML value nests arrays/tables beyond the configured depth",
-    "sqlite-error": "a SQLite file cannot be read",
-    "sqlite-not-a-table": "a SQLite database has a view, virtual table or trigger where lpconvert reads a table",
-    "sqlite-too-much-work": "a query on a SQLite database went beyond the configured work limit",
-    "unknown-tag": "an OLX element is not where OLX puts blocks, or names a file with another root (kept as is)",
     # schema (what the JSON Schema says)
     "missing-field": "a required field is absent",
     "invalid-value": "a field has a value of the wrong type or outside its allowed range",
@@ -181,7 +173,6 @@ CODES: dict[str, str] = {
     "block-type-mismatch": "block.xml's root tag is not the component's type",
     "missing-static": "OLX refers to /static/NAME but the version has no such file",
     "unsafe-media-path": "a media path is absolute or contains '..'",
-    "stray-file": "a file in the source that no entity or collection claims (ignored)",
     "orphan": "an entity that no container and no collection refers to",
     "unreferenced-media": "a static file that the component's OLX never mentions",
     "unresolved-root-child": "the package root lists a key that no entity has",
@@ -193,3 +184,13 @@ CODES: dict[str, str] = {
     # plugins
     "plugin-failed": "a plugin could not be loaded; the others still work",
 }
+
+
+def known_codes(formats: Iterable[object] = ()) -> dict[str, str]:
+    """Every code lpconvert may report -> what it means: the core's, then each format's own
+    (`FormatSpec.problem_codes` of `formats`; the first declaration of a shared code wins)."""
+    out = dict(CODES)
+    for spec in formats:
+        for declared in getattr(spec, "problem_codes", ()):
+            out.setdefault(declared.code, declared.meaning)
+    return out

@@ -1,15 +1,14 @@
 """Packages that exercise every field of the hub model, for round-trip tests.
 
 These are data, not code under test: each builder returns a hub model written out field by
-field, so a format that drops or changes anything shows up as a difference. `normalise`
-turns a package into plain data for comparison (media as their bytes, entities and
-collections by key), after removing what a format declares it cannot hold.
+field, so a format that drops or changes anything shows up as a difference. They are compared
+with the shipped helpers (`lpconvert.testing.assert_same_content`, `comparable(strict=True)`),
+which strip what a format declares it cannot hold with each loss kind's own `strip`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -128,65 +127,3 @@ FIXTURES = {"full": full_data, "library": library_data}
 
 def build(name: str) -> Package:
     return Package(CompletePackageInput.model_validate(FIXTURES[name]()))
-
-
-# --------------------------------------------------------------------------- comparison
-
-
-def _media(package: Package, media: Any) -> str:
-    return hashlib.sha256(package.read_media(media)).hexdigest()
-
-
-def normalise(package: Package, cannot_hold: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Plain data of a package, keeping only what a format with `cannot_hold` can hold."""
-    model = package.model
-    drop_extra = "unknown-fields" in cannot_hold
-    held = {c for e in model.entities for v in e.versions for c in (v.children or ())}
-
-    def extras(obj: Any) -> dict[str, Any]:
-        return {} if drop_extra or obj is None else dict(obj.model_extra or {})
-
-    entities = {}
-    for e in model.entities:
-        if "loose-components" in cannot_hold and e.container_type is None and e.key not in held:
-            continue
-        versions = list(e.versions)
-        draft, published = e.draft_version, e.published_version
-        if "history" in cannot_hold:
-            current = e.current_version
-            versions = [current] if current else []
-            num = current.version_num if current else None
-            draft = draft if draft == num else None
-            published = published if published == num else None
-        elif "other-versions" in cannot_hold:
-            versions = [v for v in versions if v.version_num in (draft, published)]
-        entities[e.key] = {
-            "container_type": e.container_type,
-            "can_stand_alone": True if "can-stand-alone" in cannot_hold else e.can_stand_alone,
-            "created": None if "timestamps" in cannot_hold else e.created,
-            "draft": draft, "published": published, "extra": extras(e),
-            "versions": sorted(({
-                "num": v.version_num, "title": v.title, "children": v.children,
-                "created": None if cannot_hold & {"version-times", "timestamps"} else v.created,
-                "media": {p: _media(package, m) for p, m in v.media.items()},
-                "attributes": {} if "version-attributes" in cannot_hold else v.attributes,
-                "extra": extras(v),
-            } for v in versions), key=lambda v: v["num"]),
-        }
-    lp_dropped = ({"description"} if "package-description" in cannot_hold else set()) | (
-        {"created", "updated"} if "timestamps" in cannot_hold else set())
-    return {
-        "meta": None if model.meta is None or "meta" in cannot_hold else {
-            **model.meta.model_dump(exclude=set(model.meta.model_extra or {})), "extra": extras(model.meta)},
-        "learning_package": {**model.learning_package.model_dump(
-            exclude=set(model.learning_package.model_extra or {}) | lp_dropped), "extra": extras(model.learning_package)},
-        "entities": entities,
-        "collections": {} if "collections" in cannot_hold else {
-            c.key: {"title": c.title, "description": c.description, "created": c.created,
-                    "entities": list(c.entities), "extra": extras(c)} for c in model.collections},
-        "root": None if "root" in cannot_hold or model.root is None else {
-            "kind": model.root.kind, "attributes": model.root.attributes, "children": model.root.children,
-            "extra": extras(model.root)},
-        "files": {} if "package-files" in cannot_hold else {p: _media(package, m) for p, m in model.files.items()},
-        "extra": extras(model),
-    }

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from conftest import OLX_CORPORA, corpus
+from conftest import FIXTURES, OLX_CORPORA, corpus
 from lxml import etree
 from test_imscc import CARTRIDGES, imscc_format  # noqa: F401  (the fixture registers the plugin)
 
@@ -20,6 +20,7 @@ from lpconvert.package import Package
 from lpconvert.testing import assert_survives_damage, comparable, differences
 from lpconvert.testing.sample import TRICKY_TITLE, sample_package
 
+OLX_TINY = FIXTURES / "olx" / "tiny-course"
 CC13 = "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1"
 KNOWN_TYPES = {"webcontent", "imswl_xmlv1p3", "imsdt_xmlv1p3", "imsbasiclti_xmlv1p0",
                "imsqti_xmlv1p2/imscc_xmlv1p3/assessment"}
@@ -311,3 +312,17 @@ def test_problems_become_qti_items_with_their_answers_case_and_weight(tmp_path: 
     assert [(c.text, c.get("correct"), c.findtext("choicehint")) for c in checks_back.iter("choice")] == \
         [("A", "true", None), ("B", "false", "no")]
     assert "".join(checks_back.find("solution").itertext()) == "Because A."
+
+
+def test_an_imscc_destination_is_a_zip_file_without_container(tmp_path: Path) -> None:
+    """The plugin declares .imscc a zip suffix: `lpconvert x.tar.gz out.imscc` writes a zip
+    file, not a directory named out.imscc."""
+    out = tmp_path / "course.imscc"
+    result = lpconvert.convert(str(OLX_TINY), str(out))
+    assert result.ok, [p.render() for p in result.problems]
+    assert out.is_file() and zipfile.is_zipfile(out)
+    with zipfile.ZipFile(out) as zf:
+        assert "imsmanifest.xml" in zf.namelist()
+    again = tmp_path / "again.imscc"
+    assert lpconvert.convert(str(out), str(again), container="dir").ok  # --container still decides
+    assert (again / "imsmanifest.xml").is_file()

@@ -10,13 +10,14 @@ import pytest
 import lpconvert
 from lpconvert.model import CompletePackageInput
 from lpconvert.storage.source import source_from_bytes
+from lpconvert.testing import assert_same_content
 
 try:
     from .conftest import FIXTURES, LP_CORPORA
-    from .fixture_packages import LATIN1, PNG, build, normalise
+    from .fixture_packages import LATIN1, PNG, build
 except ImportError:  # tests/ run as a plain directory
     from conftest import FIXTURES, LP_CORPORA  # type: ignore[no-redef]
-    from fixture_packages import LATIN1, PNG, build, normalise  # type: ignore[no-redef]
+    from fixture_packages import LATIN1, PNG, build  # type: ignore[no-redef]
 
 
 def _write(package, path):  # type: ignore[no-untyped-def]
@@ -33,7 +34,7 @@ def test_full_package_round_trips_and_input_is_untouched(tmp_path):
     with lpconvert.read(str(out)) as back:
         assert back.format == "json"
         assert back.package is not None
-        assert normalise(back.package) == normalise(package)
+        assert_same_content(package, back.package)
 
 
 def test_media_encoding_is_explicit_text_or_base64(tmp_path):
@@ -78,7 +79,7 @@ def test_corpus_round_trips(archive, tmp_path):
         out = _write(original.package, tmp_path / "c.json")
         with lpconvert.read(str(out)) as back:
             assert back.package is not None
-            assert normalise(back.package) == normalise(original.package)
+            assert_same_content(original.package, back.package)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -126,7 +127,7 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
     with lpconvert.read(str(FIXTURES / "json" / "small-library.json")) as doc, \
             lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
         assert doc.format == "json" and doc.package is not None and archive.package is not None
-        assert normalise(doc.package) == normalise(archive.package)
+        assert_same_content(archive.package, doc.package)
 
 
 BROKEN_BLOCK = "<html>\n<p>\n</html>\n"

@@ -174,7 +174,7 @@ def test_library_api_allow_loss(tmp_path: Path) -> None:
 
 def test_v1_library_layout_says_containers_go_before_writing(tmp_path: Path) -> None:
     out = tmp_path / "lib.tar.gz"
-    proc = run_cli(str(_full_json(tmp_path)), str(out), "--strict", "--olx-layout", "library")
+    proc = run_cli(str(_full_json(tmp_path)), str(out), "--strict", "-O", "olx_layout=library")
     assert proc.returncode == 1
     assert "library-containers" in _kinds(proc.stderr, "error")
     assert not out.exists()

@@ -399,11 +399,12 @@ def test_not_olx_at_all(tmp_path: Path) -> None:
     assert any(p.code == "missing-field" and p.file == "course.xml" for p in result.problems)
 
 
-def test_bad_olx_layout_option(tmp_path: Path) -> None:
+def test_bad_olx_layout_option_is_refused_before_writing(tmp_path: Path) -> None:
     with lpconvert.read(str(TINY)) as result:
         assert result.package is not None
-        written = lpconvert.write(result.package, str(tmp_path / "x.tar.gz"), options={"olx_layout": "book"})
-    assert not written.ok and written.problems[0].code == "invalid-value"
+        with pytest.raises(lpconvert.LpconvertError, match="olx_layout must be one of course, library, not 'book'"):
+            lpconvert.write(result.package, str(tmp_path / "x.tar.gz"), options={"olx_layout": "book"})
+    assert not (tmp_path / "x.tar.gz").exists()
 
 
 def test_a_block_that_contains_itself_is_a_cycle_not_a_crash(tmp_path: Path) -> None:

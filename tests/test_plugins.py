@@ -208,3 +208,75 @@ def test_registering_a_second_plugin_under_a_taken_name_is_refused() -> None:
     info = registry.register(object(), name="lp-archive")
     assert info.status == "failed" and "already registered" in (info.error or "")
     assert registry.plugins["lp-archive"].status == "ok"
+
+
+MISSPELT_PLUGIN = '''
+from lpconvert.plugin import FormatSpec, hookimpl
+
+LPCONVERT_API = 1
+
+@hookimpl
+def lpconvert_format():
+    return [FormatSpec(name="misspelt", description="never seen")]
+'''
+
+COMMAND_PLUGIN = '''
+from lpconvert.plugin import CommandError, hookimpl
+
+LPCONVERT_API = 1
+
+@hookimpl
+def register_commands(subparsers):
+    p = subparsers.add_parser("shout", help="print WORD in capitals")
+    p.add_argument("word")
+    p.set_defaults(handler=run)
+
+def run(args):
+    if not args.word.isalpha():
+        raise CommandError(f"shout needs letters, not {args.word!r}")
+    print(args.word.upper())
+    return 0
+'''
+
+TAKEOVER_PLUGIN = '''
+from lpconvert.plugin import hookimpl
+
+LPCONVERT_API = 1
+
+@hookimpl
+def register_commands(subparsers):
+    subparsers.add_parser("validate", help="mine now")
+'''
+
+
+def test_a_misspelt_hook_is_reported_with_the_plugins_name(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    make_distribution(root, "lpconvert_misspelt", "0.1", "lpconvert_misspelt_plugin", MISSPELT_PLUGIN, "misspelt")
+    plugins = run_cli("plugins", env={"PYTHONPATH": str(root)})
+    assert plugins.returncode == 0
+    line = next(ln for ln in plugins.stdout.splitlines() if ln.startswith("misspelt"))
+    assert "failed" in line
+    assert "unknown hook 'lpconvert_format' (did you mean 'lpconvert_formats'?)" in plugins.stdout
+    assert run_cli("formats", env={"PYTHONPATH": str(root)}).stdout.count("misspelt") == 0
+
+
+def test_a_plugin_adds_a_subcommand_and_cannot_take_a_core_one(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    make_distribution(root, "lpconvert_shout", "0.1", "lpconvert_shout_plugin", COMMAND_PLUGIN, "shout")
+    make_distribution(root, "lpconvert_takeover", "0.1", "lpconvert_takeover_plugin", TAKEOVER_PLUGIN, "takeover")
+    env = {"PYTHONPATH": str(root)}
+    shouted = run_cli("shout", "hello", env=env)
+    assert (shouted.returncode, shouted.stdout) == (0, "HELLO\n"), shouted.stderr
+    refused = run_cli("shout", "h3llo", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[0] == "lpconvert: shout needs letters, not 'h3llo'"
+    assert "shout" in run_cli("--help", env=env).stdout
+    plugins = run_cli("plugins", env=env).stdout
+    assert "formats: -; commands: shout" in next(ln for ln in plugins.splitlines() if ln.startswith("shout"))
+    takeover = next(ln for ln in plugins.splitlines() if ln.startswith("takeover"))
+    assert "failed" in takeover
+    assert "command 'validate' is already lpconvert's or another plugin's" in plugins
+    validated = run_cli("validate", str(SMALL), env=env)  # still the core's validate
+    assert validated.returncode == 0 and "valid" in validated.stderr

@@ -103,5 +103,6 @@ def test_the_terminal_sees_reading_and_writing(tmp_path: Path) -> None:
     text = seen.decode(errors="replace")
     assert "reading archive [" in text and "writing olx [" in text
     assert text.index("checking what olx cannot hold...") < text.index("writing olx [")
+    assert text.index("reading archive [") < text.index("validating...") < text.index("checking what olx")
     bar_done = text.rindex("writing olx [")
     assert text.index("\r\x1b[2K", bar_done) < text.index("wrote "), "the bar is erased before the summary"

@@ -12,13 +12,14 @@ from lxml import etree
 
 import lpconvert
 from lpconvert.api import get_format
+from lpconvert.testing import assert_same_content
 
 try:
     from .conftest import FIXTURES, LP_CORPORA, OLX_CORPORA
-    from .fixture_packages import build, normalise
+    from .fixture_packages import build
 except ImportError:  # tests/ run as a plain directory
     from conftest import FIXTURES, LP_CORPORA, OLX_CORPORA  # type: ignore[no-redef]
-    from fixture_packages import build, normalise  # type: ignore[no-redef]
+    from fixture_packages import build  # type: ignore[no-redef]
 
 HAND = FIXTURES / "sections" / "hand-written"
 
@@ -42,7 +43,7 @@ def test_current_versions_round_trip_and_input_is_untouched(tmp_path):
         assert back.format == "sections"
         assert back.package is not None, [p.render() for p in back.problems]
         held = get_format("sections").cannot_hold
-        assert normalise(back.package, held) == normalise(package, held)
+        assert_same_content(package, back.package, held)
 
 
 def test_says_what_it_drops(tmp_path):
@@ -137,7 +138,7 @@ def test_corpus_round_trips_current_versions(archive, tmp_path):
         out = _write(original.package, tmp_path / "layout")
         with lpconvert.read(str(out)) as back:
             assert back.package is not None, [p.render() for p in back.problems][:5]
-            assert normalise(back.package, held) == normalise(original.package, held)
+            assert_same_content(original.package, back.package, held)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -205,7 +206,7 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
     with lpconvert.read(str(FIXTURES / "sections" / "small-library")) as layout, \
             lpconvert.read(str(FIXTURES / "lp-archive" / "small-library")) as archive:
         assert layout.format == "sections" and layout.package is not None and archive.package is not None
-        assert normalise(layout.package, held) == normalise(archive.package, held)
+        assert_same_content(archive.package, layout.package, held)
 
 
 def test_text_with_newlines_and_control_characters_survives(tmp_path):
@@ -220,7 +221,7 @@ def test_text_with_newlines_and_control_characters_survives(tmp_path):
     with lpconvert.read(str(_write(package, tmp_path / "layout"))) as back:
         assert back.package is not None, [p.render() for p in back.problems]
         held = get_format("sections").cannot_hold
-        assert normalise(back.package, held) == normalise(package, held)
+        assert_same_content(package, back.package, held)
 
 
 # --------------------------------------------------------------------------- OLX fidelity

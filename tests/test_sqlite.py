@@ -16,14 +16,15 @@ import pytest
 import lpconvert
 from lpconvert.model import CompletePackageInput
 from lpconvert.package import Package
+from lpconvert.testing import assert_same_content
 from lpconvert_sqlite.reader import SqliteResources
 
 try:
     from .conftest import LP_CORPORA, ROOT, corpus
-    from .fixture_packages import build, full_data, normalise
+    from .fixture_packages import build, full_data
 except ImportError:  # tests/ run as a plain directory
     from conftest import LP_CORPORA, ROOT, corpus  # type: ignore[no-redef]
-    from fixture_packages import build, full_data, normalise  # type: ignore[no-redef]
+    from fixture_packages import build, full_data  # type: ignore[no-redef]
 
 DOC = ROOT / "docs" / "formats" / "sqlite.md"
 
@@ -47,7 +48,7 @@ def test_full_package_round_trips_and_input_is_untouched(tmp_path):
     with lpconvert.read(str(out)) as back:
         assert back.format == "sqlite"
         assert back.package is not None, [p.render() for p in back.problems]
-        assert normalise(back.package) == normalise(package)
+        assert_same_content(package, back.package)
 
 
 def test_output_is_deterministic(tmp_path):
@@ -181,7 +182,7 @@ def test_corpus_round_trips(archive, tmp_path):
         out = _write(original.package, tmp_path / "c.sqlite")
         with lpconvert.read(str(out)) as back:
             assert back.package is not None
-            assert normalise(back.package) == normalise(original.package)
+            assert_same_content(original.package, back.package)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -237,7 +238,7 @@ def test_committed_fixture_still_reads_as_the_archive_it_came_from():
     with lpconvert.read(str(fixtures / "sqlite" / "small-library.sqlite")) as db, \
             lpconvert.read(str(fixtures / "lp-archive" / "small-library")) as archive:
         assert db.format == "sqlite" and db.package is not None and archive.package is not None
-        assert normalise(db.package) == normalise(archive.package)
+        assert_same_content(archive.package, db.package)
 
 
 def test_reads_from_a_remote_filesystem(tmp_path):
@@ -247,7 +248,7 @@ def test_reads_from_a_remote_filesystem(tmp_path):
     data = _write(build("library"), tmp_path / "p.sqlite").read_bytes()
     with lpconvert.read(source_from_bytes("remote.sqlite", data)) as back:
         assert back.format == "sqlite" and back.package is not None
-        assert normalise(back.package) == normalise(build("library"))
+        assert_same_content(build("library"), back.package)
 
 
 def test_problems_point_at_table_row_and_column_and_the_line_inside_block_xml(tmp_path, cli):

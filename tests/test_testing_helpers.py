@@ -350,3 +350,39 @@ def test_a_reader_that_raises_on_bad_json_is_caught(tmp_path):
         assert_survives_damage("naive", tmp_path)
     assert "naive reader raised on toy.json emptied" in str(caught.value)
     assert "JSONDecodeError" in str(caught.value)
+
+
+def _changed(**meta_fields: Any) -> Any:
+    """The sample package with some of its meta replaced (a format's imagined output)."""
+    from lpconvert.package import Package
+    from lpconvert.testing.sample import sample_data
+
+    data = sample_data()
+    data["meta"].update(meta_fields)
+    return Package(lpconvert.CompletePackageInput.model_validate(data))
+
+
+def test_strict_comparison_catches_what_the_lenient_one_lets_a_format_do() -> None:
+    from lpconvert.testing import assert_same_content, sample_package
+    from lpconvert.testing.sample import sample_data
+
+    assert sample_data()["meta"].get("origin_server") is None  # the premise: a field left empty
+    with sample_package() as original:
+        filled_in = _changed(origin_server="studio.example.com")
+        assert_same_content(original, filled_in, strict=False)  # a format may fill in a default
+        with pytest.raises(AssertionError, match="meta.origin_server: expected None"):
+            assert_same_content(original, filled_in)
+        assert_same_content(original, _changed())  # the same content passes strictly
+        assert_same_content(original, filled_in, lost=["meta"])  # a declared loss is stripped
+
+
+def test_a_loss_kind_is_one_object_for_the_loss_check_and_the_comparison() -> None:
+    from lpconvert.formats import CORE_LOSS_KINDS
+    from lpconvert.losses import find_losses
+    from lpconvert.testing import comparable, sample_package
+
+    with sample_package() as package:
+        for name, kind in CORE_LOSS_KINDS.items():
+            assert kind.load_detector() is not None and kind.load_strip() is not None, name
+        assert [p.field for p in find_losses(package, ["collections"], "x")] == ["collections"]
+        assert "collections" in comparable(package) and "collections" not in comparable(package, ["collections"])

@@ -59,7 +59,7 @@ def add_batch_parser(sub: Any) -> None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, _pairs
+    from ..cli import UsageError
 
     if args.schema:
         from ..reports import batch_record_schema
@@ -94,7 +94,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.report))):
         raise UsageError(f"--report {args.report}: its directory does not exist")
     allow_loss = [kind.strip() for item in args.allow_loss for kind in item.split(",") if kind.strip()]
-    return _run(args, to, allow_loss, _pairs(args.read_option, "-I"), _pairs(args.option, "-O"))
+    return _run(args, to, allow_loss, *_checked_options(args, to))
+
+
+def _checked_options(args: argparse.Namespace, to: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """-I and -O, refused up front when a key or value is one no format declares (-O against
+    --to's format; -I against every readable format, since each input's is found later)."""
+    from .. import api
+    from ..cli import UsageError
+    from ..options import OptionError, check_reader_keys, parse_pairs
+    from ..plugin_manager import get_registry
+
+    try:
+        read_options, write_options = parse_pairs(args.read_option, "-I"), parse_pairs(args.option, "-O")
+        check_reader_keys(get_registry().readable(), read_options)
+        if to is not None:
+            api.checked_options(api.get_format(to), write_options, "writer")
+        elif write_options:
+            raise OptionError("-O needs --to FORMAT (the writer the options are for)")
+    except (OptionError, api.LpconvertError) as exc:
+        raise UsageError(str(exc)) from None
+    return read_options, write_options
 
 
 def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_options: dict[str, str],

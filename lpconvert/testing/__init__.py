@@ -27,6 +27,7 @@ _EXPORTS = {
     "assert_plugin_contract": "contract",
     "assert_survives_damage": "damage",
     "assert_roundtrip": "round_trip",
+    "assert_same_content": "compare",
     "check_plugin": "contract",
     "comparable": "compare",
     "differences": "compare",
@@ -38,8 +39,7 @@ _EXPORTS = {
 """Imported on first use: pytest imports this package (for the pytest plugin) in every run
 of any project that has lpconvert installed, and most of those runs never use it."""
 
-__all__ = ["RoundTrip", "assert_plugin_contract", "assert_roundtrip", "assert_survives_damage", "check_plugin", "comparable", "differences",
-           "roundtrip", "sample_model", "sample_package", "use_plugins"]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

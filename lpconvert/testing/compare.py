@@ -8,19 +8,20 @@ Two packages are "the same" when everything the first one says survives in the s
 * collection members are a set; container children an ordered list;
 * a field the original leaves empty (None) is not compared: a format may fill in a default
   (an archive's creation time), but it may not change or drop a value that was there;
-* what the destination format declares it cannot hold (`FormatSpec.cannot_hold`) is removed
-  from both sides first, so a declared loss is not reported as a difference and an
-  undeclared one is.
+* what the destination format declares it cannot hold is removed from both sides first, by
+  each loss kind's own `strip` (`LossKind.strip`; the core's are below), so a declared loss
+  is not reported as a difference and an undeclared one is.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..model import Collection, CompletePackageInput, Entity, EntityVersion, HubModel
+from ..formats import CORE_LOSS_KINDS, LossKind
+from ..model import Collection, CompletePackageInput, EntityVersion, HubModel
 from ..package import Package
 
 
@@ -41,14 +42,6 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _fields(model: HubModel, names: Iterable[str], keep_unknown: bool) -> dict[str, Any]:
-    out = {name: _value(getattr(model, name)) for name in names}
-    if keep_unknown:
-        for name, value in (model.model_extra or {}).items():
-            out[name] = _value(value)
-    return out
-
-
 def _digest(package: Package, media: Any) -> str:
     h = hashlib.sha256()
     with package.open_media(media) as stream:
@@ -57,77 +50,203 @@ def _digest(package: Package, media: Any) -> str:
     return h.hexdigest()
 
 
-def _version(package: Package, version: EntityVersion, lost: frozenset[str], unknown: bool) -> dict[str, Any]:
-    names = ("title", "children") if lost & {"version-times", "timestamps"} else ("title", "created", "children")
-    out = _fields(version, names, unknown)
-    out["media"] = Keyed({path: _digest(package, m) for path, m in version.media.items()})
-    if "version-attributes" not in lost:
-        out["attributes"] = _value(dict(version.attributes))
+class Record(dict):  # type: ignore[type-arg]
+    """One model object's fields; `unknown` names the ones lpconvert does not know (its
+    pydantic extras), so the `unknown-fields` strip can remove exactly those."""
+
+    unknown: frozenset[str] = frozenset()
+
+
+def _record(model: HubModel, names: Iterable[str]) -> Record:
+    out = Record({name: _value(getattr(model, name)) for name in names})
+    extra = model.model_extra or {}
+    out.update((name, _value(value)) for name, value in extra.items())
+    out.unknown = frozenset(extra)
     return out
 
 
-def _kept_versions(entity: Entity, lost: frozenset[str]) -> tuple[Keyed, bool]:
-    """The versions a format that loses `lost` still has to keep (and whether numbers count)."""
-    current = entity.current_version
-    if "history" in lost:
-        return Keyed({"current": current} if current is not None else {}), False
-    kept = {v.version_num: v for v in entity.versions}
-    numbers_count = True
-    if "other-versions" in lost:
-        kept = {n: v for n, v in kept.items() if n in (entity.draft_version, entity.published_version)}
-    if "published-behind-draft" in lost and entity.published_version != entity.draft_version:
-        kept.pop(entity.published_version, None)  # type: ignore[arg-type]
-        numbers_count = False
-    return Keyed(kept), numbers_count
+def _version(package: Package, version: EntityVersion) -> Record:
+    out = _record(version, ("title", "created", "children"))
+    out["media"] = Keyed({path: _digest(package, m) for path, m in version.media.items()})
+    out["attributes"] = _value(dict(version.attributes))
+    return out
 
 
-def comparable(package: Package, lost: Iterable[str] = ()) -> dict[str, Any]:
-    """A plain, order-independent picture of a package's content, minus the `lost` kinds."""
-    lost = frozenset(lost)
-    unknown = "unknown-fields" not in lost
+class Picture(dict):  # type: ignore[type-arg]
+    """A package as plain data. `strict` says how it was taken, for the strips that differ."""
+
+    strict: bool = False
+
+
+def picture(package: Package, *, strict: bool = False) -> Picture:
+    """Everything a package says, as plain data: what `comparable` then strips the lost kinds
+    from. Collection members are a set, unless `strict`: then their order counts too."""
     model: CompletePackageInput = package.model
-    held = {c for e in model.entities for v in e.versions for c in (v.children or ())}
     entities = Keyed()
     for entity in model.entities:
-        if "loose-components" in lost and not entity.is_container and entity.key not in held:
-            continue
-        names = ["container_type"] + ["can_stand_alone"] * ("can-stand-alone" not in lost) + \
-            ["created"] * ("timestamps" not in lost)
-        record = _fields(entity, names, unknown)
-        versions, numbers_count = _kept_versions(entity, lost)
-        if numbers_count:
-            record["draft_version"] = entity.draft_version
-            record["published_version"] = entity.published_version
-        record["versions"] = Keyed({n: _version(package, v, lost, unknown) for n, v in versions.items()})
+        record = _record(entity, ("container_type", "can_stand_alone", "created", "draft_version",
+                                  "published_version"))
+        record["versions"] = Keyed({v.version_num: _version(package, v) for v in entity.versions})
         entities[entity.key] = record
-    package_fields = ["key", "title"] + ["description"] * ("package-description" not in lost) + \
-        ["created", "updated"] * ("timestamps" not in lost)
-    out: dict[str, Any] = {
-        "learning_package": _fields(model.learning_package, package_fields, unknown),
+    out = Picture({
+        "learning_package": _record(model.learning_package, ("key", "title", "description", "created", "updated")),
         "entities": entities,
-    }
-    if model.meta is not None and "meta" not in lost:
-        out["meta"] = _fields(model.meta, ("format_version", "created_by", "created_by_email", "created_at",
-                                           "origin_server"), unknown)
-    if "collections" not in lost:
-        out["collections"] = Keyed({c.key: _collection(c, unknown) for c in model.collections})
-    if "root" not in lost and model.root is not None:
-        out["root"] = _fields(model.root, ("kind", "attributes", "children"), unknown)
-    if "package-files" not in lost:
-        out["files"] = Keyed({path: _digest(package, m) for path, m in model.files.items()})
+        "collections": Keyed({c.key: _collection(c, strict) for c in model.collections}),
+        "files": Keyed({path: _digest(package, m) for path, m in model.files.items()}),
+    })
+    out.strict = strict
+    if model.meta is not None:
+        out["meta"] = _record(model.meta, ("format_version", "created_by", "created_by_email", "created_at",
+                                           "origin_server"))
+    if model.root is not None:
+        out["root"] = _record(model.root, ("kind", "attributes", "children"))
     return out
 
 
-def _collection(collection: Collection, unknown: bool) -> dict[str, Any]:
-    out = _fields(collection, ("title", "description", "created"), unknown)
-    out["entities"] = sorted(set(collection.entities))
+def _collection(collection: Collection, strict: bool) -> Record:
+    out = _record(collection, ("title", "description", "created"))
+    out["entities"] = list(collection.entities) if strict else sorted(set(collection.entities))
     return out
 
 
-def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
-    """Every place where `actual` does not keep what `expected` says, as readable lines."""
+# -- strips: what each core loss kind removes from a picture (named by CORE_LOSS_KINDS) ------
+
+def _versions(picture: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for entity in picture["entities"].values():
+        yield from entity["versions"].values()
+
+
+def _numbers_do_not_count(entity: dict[str, Any]) -> None:
+    entity.pop("draft_version", None)
+    entity.pop("published_version", None)
+
+
+def strip_loose_components(picture: dict[str, Any]) -> None:
+    held = {c for v in _versions(picture) for c in (v.get("children") or ())}
+    for key in [k for k, e in picture["entities"].items() if e["container_type"] is None and k not in held]:
+        del picture["entities"][key]
+
+
+def strip_collections(picture: dict[str, Any]) -> None:
+    picture.pop("collections", None)
+
+
+def strip_other_versions(picture: dict[str, Any]) -> None:
+    for entity in picture["entities"].values():
+        if "draft_version" not in entity:
+            continue  # `history` kept the current version only
+        keep = (entity.get("draft_version"), entity.get("published_version"))
+        for number in [n for n in entity["versions"] if n not in keep]:
+            del entity["versions"][number]
+
+
+def strip_published_behind_draft(picture: dict[str, Any]) -> None:
+    for entity in picture["entities"].values():
+        published, draft = entity.get("published_version"), entity.get("draft_version")
+        if "draft_version" in entity and published != draft:
+            entity["versions"].pop(published, None)
+            _numbers_do_not_count(entity)
+
+
+def strip_history(picture: dict[str, Any]) -> None:
+    """Only the current version (the draft, else the published one) stays, without its number;
+    a strict picture keeps the number, and draft/published where they name it."""
+    strict = getattr(picture, "strict", False)
+    for entity in picture["entities"].values():
+        versions = entity["versions"]
+        number = entity.get("draft_version") if entity.get("draft_version") in versions else \
+            entity.get("published_version")
+        current = versions.get(number)
+        if strict:
+            entity["versions"] = Keyed({number: current} if current is not None else {})
+            for field in ("draft_version", "published_version"):
+                entity[field] = entity[field] if current is not None and entity[field] == number else None
+            continue
+        entity["versions"] = Keyed({"current": current} if current is not None else {})
+        _numbers_do_not_count(entity)
+
+
+def strip_root(picture: dict[str, Any]) -> None:
+    picture.pop("root", None)
+
+
+def strip_package_files(picture: dict[str, Any]) -> None:
+    picture.pop("files", None)
+
+
+def strip_version_attributes(picture: dict[str, Any]) -> None:
+    for version in _versions(picture):
+        version.pop("attributes", None)
+
+
+def strip_unknown_fields(picture: dict[str, Any]) -> None:
+    records: list[Any] = [picture["learning_package"], picture.get("meta"), picture.get("root"),
+                          *picture.get("collections", {}).values()]
+    for entity in picture["entities"].values():
+        records += [entity, *entity["versions"].values()]
+    for record in records:
+        for name in getattr(record, "unknown", ()):
+            record.pop(name, None)
+
+
+def strip_version_times(picture: dict[str, Any]) -> None:
+    for version in _versions(picture):
+        version.pop("created", None)
+
+
+def strip_meta(picture: dict[str, Any]) -> None:
+    picture.pop("meta", None)
+
+
+def strip_package_description(picture: dict[str, Any]) -> None:
+    picture["learning_package"].pop("description", None)
+
+
+def strip_timestamps(picture: dict[str, Any]) -> None:
+    for name in ("created", "updated"):
+        picture["learning_package"].pop(name, None)
+    for entity in picture["entities"].values():
+        entity.pop("created", None)
+    strip_version_times(picture)
+
+
+def strip_can_stand_alone(picture: dict[str, Any]) -> None:
+    for entity in picture["entities"].values():
+        entity.pop("can_stand_alone", None)
+
+
+def _kinds(lost: Iterable[str | LossKind]) -> list[LossKind]:
+    """The `LossKind` objects `lost` names: the core's, in their order, then formats' own."""
+    names = {k.name if isinstance(k, LossKind) else k for k in lost}
+    own = {k.name: k for k in lost if isinstance(k, LossKind)}
+    if names - set(CORE_LOSS_KINDS) - set(own):
+        from ..plugin_manager import get_registry
+
+        for spec in get_registry().formats.values():
+            own.update((k.name, k) for k in spec.losses if k.name in names and k.name not in own)
+    return [kind for name, kind in CORE_LOSS_KINDS.items() if name in names] + \
+        [kind for name, kind in own.items() if name not in CORE_LOSS_KINDS]
+
+
+def comparable(package: Package, lost: Iterable[str | LossKind] = (), *, strict: bool = False) -> dict[str, Any]:
+    """The package's `picture`, minus what each `lost` kind covers (its declared strip).
+    `strict` keeps collection order and the current version's number under `history`."""
+    out = picture(package, strict=strict)
+    for kind in _kinds(lost):
+        strip = kind.load_strip()
+        if strip is not None:
+            strip(out)
+    return out
+
+
+def differences(expected: Any, actual: Any, path: str = "", *, strict: bool = False) -> list[str]:
+    """Every place where `actual` does not keep what `expected` says, as readable lines.
+
+    Lenient by default: what `expected` leaves empty (None) may be filled in by `actual` (a
+    format may supply a default). `strict` asks for equality: a None must stay None, and a
+    field only `actual` has is a difference."""
     here = path or "package"
-    if expected is None:
+    if expected is None and not strict:
         return []
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
@@ -136,14 +255,28 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
         for key, value in expected.items():
             sub = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                if isinstance(expected, Keyed) or value is not None:
+                if isinstance(expected, Keyed) or value is not None or strict:
                     out.append(f"{sub}: missing")
                 continue
-            out += differences(value, actual[key], sub)
-        if isinstance(expected, Keyed):
+            out += differences(value, actual[key], sub, strict=strict)
+        if isinstance(expected, Keyed) or strict:
             out += [f"{path}.{key}: unexpected" if path else f"{key}: unexpected"
                     for key in actual if key not in expected]
         return out
     if expected != actual:
         return [f"{here}: expected {expected!r}, found {actual!r}"]
     return []
+
+
+def assert_same_content(expected: Package, actual: Package, lost: Iterable[str | LossKind] = (), *,
+                        strict: bool = True) -> None:
+    """Fail, naming every difference, unless `actual` holds what `expected` holds but the
+    `lost` kinds. Strict by default (equality; see `differences`), as a format's own tests
+    want; `strict=False` lets `actual` fill in what `expected` left empty."""
+    found = differences(comparable(expected, lost, strict=strict), comparable(actual, lost, strict=strict),
+                        strict=strict)
+    if found:
+        shown = "\n  ".join(found[:25])
+        more = f"\n  ... and {len(found) - 25} more" if len(found) > 25 else ""
+        raise AssertionError(f"{len(found)} difference(s) (lost: {', '.join(sorted(map(str, lost))) or 'nothing'}):"
+                             f"\n  {shown}{more}")

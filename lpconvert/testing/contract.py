@@ -12,8 +12,8 @@ import re
 from types import ModuleType
 from typing import Any
 
+from ..formats import CORE_LOSS_KINDS as LOSS_KINDS
 from ..formats import PLUGIN_API_VERSION, FormatSpec
-from ..losses import LOSS_KINDS
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

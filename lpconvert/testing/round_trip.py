@@ -72,14 +72,16 @@ def roundtrip(package: Package, format: str, directory: str | Path, *, name: str
 def assert_roundtrip(package: Package, format: str, directory: str | Path, *,
                      lost: Iterable[str] | None = None, check_probe: bool = True,
                      write_options: Mapping[str, str] | None = None,
-                     read_options: Mapping[str, str] | None = None) -> None:
+                     read_options: Mapping[str, str] | None = None, strict: bool = False) -> None:
     """Fail unless `package` survives `format`, give or take the format's declared losses.
 
-    `lost` defaults to the format's `cannot_hold`. With `check_probe`, the format's probe must
-    recognise what its writer wrote (so users never need --from for it).
+    `lost` defaults to every loss kind the format declares (the core's it names and its own).
+    With `check_probe`, the format's probe must recognise what its writer wrote (so users
+    never need --from for it). `strict` asks for equality (see `compare.differences`): a
+    format's own tests can hold it to that; the default lets a format fill in empty fields.
     """
     spec = get_format(format)
-    dropped = frozenset(spec.cannot_hold if lost is None else lost)
+    dropped = frozenset(spec.lost_kinds() if lost is None else lost)
     with roundtrip(package, format, directory, write_options=write_options, read_options=read_options) as trip:
         back = trip.package
         errors = [p for p in trip.read.problems if p.is_error]
@@ -88,10 +90,11 @@ def assert_roundtrip(package: Package, format: str, directory: str | Path, *,
         if check_probe and spec.probe is not None and trip.detected != format:
             raise AssertionError(f"{format}'s probe does not recognise what its writer wrote "
                                  f"(detected: {trip.detected or 'nothing'}) at {trip.destination}")
-        found = differences(comparable(package, dropped), comparable(back, dropped))
+        found = differences(comparable(package, dropped, strict=strict), comparable(back, dropped, strict=strict),
+                            strict=strict)
     if found:
         shown = "\n  ".join(found[:25])
         more = f"\n  ... and {len(found) - 25} more" if len(found) > 25 else ""
-        declared = ", ".join(sorted(dropped)) or "nothing"
+        declared = ", ".join(sorted(k if isinstance(k, str) else k.name for k in dropped)) or "nothing"
         raise AssertionError(f"{format} round trip changed {len(found)} thing(s) it does not declare as lost "
                              f"(declared: {declared}):\n  {shown}{more}")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from lpconvert.package import Loc
+from lpconvert.plugin import Loc
 
 MAX_INDEXED = 64 << 20
 

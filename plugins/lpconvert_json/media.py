@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import base64
 
-from lpconvert.model import BinaryMedia, MediaFile, TextMedia
-from lpconvert.package import Package
+from lpconvert.plugin import BinaryMedia, MediaFile, Package, TextMedia
 
 
 def inline(package: Package, media: MediaFile) -> dict[str, str]:

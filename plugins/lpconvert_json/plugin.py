@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -39,5 +38,10 @@ def lpconvert_formats() -> list[FormatSpec]:
             writer="lpconvert_json.writer:write_json",
             output="file",
             cannot_hold=frozenset(),
+            problem_codes=(
+                ProblemCode("json-syntax", "error", "the JSON document does not parse"),
+                ProblemCode("json-too-deep", "error",
+                            "the JSON document nests arrays/objects beyond the configured depth"),
+            ),
         )
     ]

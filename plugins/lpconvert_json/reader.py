@@ -29,11 +29,7 @@ from typing import IO, Any
 
 import msgspec
 
-from lpconvert.formats import ReadOptions
-from lpconvert.nesting import too_deep
-from lpconvert.package import Loc, Origin, RawPackage
-from lpconvert.problems import Problem, error
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import Loc, Origin, Problem, RawPackage, ReadOptions, Source, SourceError, error, too_deep
 
 from .locate import MAX_INDEXED, JsonLocator
 

@@ -17,11 +17,7 @@ from typing import IO, Any
 import msgspec
 from pydantic import BaseModel
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import Entity, EntityVersion
-from lpconvert.package import Package
-from lpconvert.problems import Problem
-from lpconvert.storage import FileSink, Sink
+from lpconvert.plugin import Entity, EntityVersion, FileSink, Package, Problem, Sink, WriteOptions
 
 from .media import inline
 

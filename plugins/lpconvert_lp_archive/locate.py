@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lpconvert.tomltext import field_lines, nearest_line
+from lpconvert.plugin import toml_field_lines as field_lines, toml_nearest_line as nearest_line
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lpconvert.package import Loc
-    from lpconvert.storage import Source
+    from lpconvert.plugin import Loc, Source
 
 _ENTITY_FIELDS = {
     "draft_version": "entity.draft.version_num",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -45,5 +44,14 @@ def lpconvert_formats() -> list[FormatSpec]:
             writer="lpconvert_lp_archive.writer:write_archive",
             cannot_hold=frozenset({"other-versions", "root", "package-files", "version-attributes",
                                   "version-times"}),
+            problem_codes=(
+                ProblemCode("missing-package-toml", "error",
+                            "a learning-package archive (entities/, collections/) has no package.toml"),
+                ProblemCode("toml-syntax", "error", "a TOML file does not parse"),
+                ProblemCode("toml-structure", "error",
+                            "a TOML file parses but has the wrong shape (missing table, scalar outside a table)"),
+                ProblemCode("toml-too-deep", "error", "a TOML value nests arrays/tables beyond the configured depth"),
+                ProblemCode("stray-file", "warning", "a file that no entity or collection claims (ignored)"),
+            ),
         )
     ]

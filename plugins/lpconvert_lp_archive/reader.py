@@ -19,11 +19,19 @@ import re
 import tomllib
 from typing import Any
 
-from lpconvert.formats import ReadOptions
-from lpconvert.nesting import toml_key_too_deep, too_deep
-from lpconvert.package import Origin, RawPackage, dotted
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import (
+    Origin,
+    Problem,
+    RawPackage,
+    ReadOptions,
+    Source,
+    SourceError,
+    dotted,
+    error,
+    toml_key_too_deep,
+    too_deep,
+    warning,
+)
 
 from .locate import TomlLocator
 

@@ -17,13 +17,22 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import Collection, CompletePackageInput, Entity, EntityVersion, MediaFile, ResourceMedia
-from lpconvert.package import Package
-from lpconvert.problems import Problem, warning
-from lpconvert.storage import Sink, TreeSink
-from lpconvert.tomltext import basic_string
-from lpconvert.tomltext import key as toml_key
+from lpconvert.plugin import (
+    Collection,
+    CompletePackageInput,
+    Entity,
+    EntityVersion,
+    MediaFile,
+    Package,
+    Problem,
+    ResourceMedia,
+    Sink,
+    TreeSink,
+    WriteOptions,
+    toml_key,
+    toml_string as basic_string,
+    warning,
+)
 
 from .naming import NameAllocator
 

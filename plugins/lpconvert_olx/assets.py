@@ -26,12 +26,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lpconvert.nesting import too_deep
-from lpconvert.package import Package
-from lpconvert.problems import Problem, warning
-from lpconvert.staticrefs import StaticRef, scans_links, static_references
-from lpconvert.storage import Source, SourceError
-from lpconvert.storage.limits import Limits
+from lpconvert.plugin import (
+    Limits,
+    Package,
+    Problem,
+    Source,
+    SourceError,
+    StaticRef,
+    scans_links,
+    static_references,
+    too_deep,
+    warning,
+)
 
 ASSETS_JSON = "policies/assets.json"
 _KEY_INVALID = re.compile(r"[^\w.%-]")

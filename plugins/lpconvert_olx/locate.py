@@ -11,8 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lpconvert.package import Loc
-    from lpconvert.storage import Source
+    from lpconvert.plugin import Loc, Source
 
 _HUB_TO_OLX = {"title": "display_name", "key": "url_name"}
 

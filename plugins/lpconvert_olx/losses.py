@@ -21,9 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.losses import examples
-from lpconvert.model import CompletePackageInput, Entity, EntityVersion, MediaFile
-from lpconvert.package import Package
+from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package, loss_examples as examples
 
 from .assets import package_policy, studio_path
 from .values import OLX_FACTS, encode_value

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec, LossKind
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatOption, FormatSpec, LossKind, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 _HERE = "lpconvert_olx.losses"
@@ -52,5 +51,19 @@ def lpconvert_formats() -> list[FormatSpec]:
             cannot_hold=frozenset({"collections", "other-versions", "unknown-fields", "meta", "package-description",
                                    "timestamps", "can-stand-alone"}),
             losses=LOSS_KINDS,
+            problem_codes=(
+                ProblemCode("unknown-tag", "warning",
+                            "an OLX element is not where OLX puts blocks, or names a file with another root "
+                            "(kept as is)"),
+                ProblemCode("json-syntax", "warning",
+                            "a policy JSON file (policies/*.json, assets.json) or a JSON attribute does not parse"),
+                ProblemCode("json-too-deep", "warning",
+                            "a policy JSON file or a JSON attribute nests beyond the configured depth"),
+            ),
+            writer_options=(
+                FormatOption("olx_layout", "course: a course export; library: a v1 content library "
+                             "(library.xml). Unset, the package's own root decides and a v2 library "
+                             "becomes a course", choices=("course", "library")),
+            ),
         )
     ]

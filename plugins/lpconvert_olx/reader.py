@@ -24,11 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lpconvert.formats import ReadOptions
-from lpconvert.nesting import too_deep
-from lpconvert.package import Origin, RawPackage
-from lpconvert.problems import error, warning
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import Origin, RawPackage, ReadOptions, Source, SourceError, error, too_deep, warning
 
 from .locate import OlxLocator
 from .values import OLX_FACTS, decode_attributes, url_name_path

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lpconvert.nesting import too_deep
-from lpconvert.storage.limits import Limits
+from lpconvert.plugin import Limits, too_deep
 
 _MAX_NESTING = Limits.max_nesting
 """An attribute value nested deeper than the JSON and TOML readers accept by default stays its

@@ -15,9 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source, SourceError
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import Problem, Source, SourceError, XmlError, error, parse_xml, warning
 
 from .assets import CourseFiles
 from .values import FILE_TYPES, OLX_FACTS, block_file, component_key, decode_attributes

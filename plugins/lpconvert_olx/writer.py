@@ -21,12 +21,19 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import Entity, EntityVersion, MediaFile, ResourceMedia
-from lpconvert.package import Package
-from lpconvert.problems import Problem, error
-from lpconvert.storage import TreeSink
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import (
+    Entity,
+    EntityVersion,
+    MediaFile,
+    Package,
+    Problem,
+    ResourceMedia,
+    TreeSink,
+    WriteOptions,
+    XmlError,
+    error,
+    parse_xml,
+)
 
 from .assets import package_policy, studio_path
 from .losses import writes_library

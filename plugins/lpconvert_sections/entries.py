@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lpconvert.model import Entity, EntityVersion
+from lpconvert.plugin import Entity, EntityVersion
 
 ENTITY_HANDLED = {"key", "container_type", "can_stand_alone", "created", "draft_version", "published_version",
                   "versions"}

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lpconvert.nesting import toml_key_too_deep
-from lpconvert.tomltext import field_lines, nearest_line
+from lpconvert.plugin import toml_field_lines as field_lines, toml_key_too_deep, toml_nearest_line as nearest_line
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lpconvert.package import Loc
-    from lpconvert.storage import Source
+    from lpconvert.plugin import Loc, Source
 
 MAX_INDEXED = 4 << 20
 """Files larger than this are not scanned for lines (a section file of hundreds of units is ~100 KB)."""

@@ -6,8 +6,7 @@ so the TOML parser is imported by the probe, when there is a package.toml to rea
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -22,7 +21,7 @@ def layout_of(source) -> str | None:  # type: ignore[no-untyped-def]
     import re
     import tomllib
 
-    from lpconvert.nesting import toml_key_too_deep
+    from lpconvert.plugin import toml_key_too_deep
 
     try:
         text = source.read_text(PACKAGE_TOML)
@@ -55,5 +54,16 @@ def lpconvert_formats() -> list[FormatSpec]:
             reader="lpconvert_sections.reader:read_sections",
             writer="lpconvert_sections.writer:write_sections",
             cannot_hold=frozenset({"history", "published-behind-draft"}),
+            problem_codes=(
+                ProblemCode("toml-syntax", "error", "a TOML file does not parse"),
+                ProblemCode("toml-structure", "error",
+                            "a TOML file parses but has the wrong shape (missing table, scalar outside a table)"),
+                ProblemCode("toml-too-deep", "error", "a TOML value nests arrays/tables beyond the configured depth"),
+                ProblemCode("json-syntax", "error",
+                            "a JSON value inside a TOML file (attributes, extra fields) does not parse"),
+                ProblemCode("json-too-deep", "error",
+                            "a JSON value inside a TOML file nests beyond the configured depth"),
+                ProblemCode("stray-file", "warning", "a file the sections layout does not use (ignored)"),
+            ),
         )
     ]

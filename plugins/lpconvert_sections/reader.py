@@ -14,11 +14,19 @@ import json
 import tomllib
 from typing import Any
 
-from lpconvert.formats import ReadOptions
-from lpconvert.nesting import toml_key_too_deep, too_deep
-from lpconvert.package import Origin, RawPackage, dotted
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import (
+    Origin,
+    Problem,
+    RawPackage,
+    ReadOptions,
+    Source,
+    SourceError,
+    dotted,
+    error,
+    toml_key_too_deep,
+    too_deep,
+    warning,
+)
 
 from .entries import CHILD_KEY, ENTRY_KEYS
 from .locate import SectionsLocator

@@ -14,7 +14,7 @@ import math
 from datetime import date, datetime, time
 from typing import Any
 
-from lpconvert.tomltext import basic_string, key
+from lpconvert.plugin import toml_string as basic_string, toml_key as key
 
 string = basic_string
 

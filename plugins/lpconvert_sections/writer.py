@@ -14,11 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import CompletePackageInput, Entity
-from lpconvert.package import Package
-from lpconvert.problems import Problem
-from lpconvert.storage import Sink, TreeSink
+from lpconvert.plugin import CompletePackageInput, Entity, Package, Problem, Sink, TreeSink, WriteOptions
 
 from .entries import CHILD_KEY, current, entry_for, toml_safe
 from .naming import Names, slug

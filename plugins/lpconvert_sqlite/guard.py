@@ -24,7 +24,7 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
-from lpconvert.problems import Problem, error
+from lpconvert.plugin import Problem, error
 
 STEPS_PER_CHECK = 10_000
 """The progress handler runs every this many steps: often enough to stop quickly, rarely enough to cost nothing."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
+from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -43,5 +42,15 @@ def lpconvert_formats() -> list[FormatSpec]:
             writer="lpconvert_sqlite.writer:write_sqlite",
             output="file",
             cannot_hold=frozenset(),
+            problem_codes=(
+                ProblemCode("sqlite-error", "error", "a SQLite file cannot be read"),
+                ProblemCode("sqlite-not-a-table", "error",
+                            "a SQLite database has a view, virtual table or trigger where lpconvert reads a table"),
+                ProblemCode("sqlite-too-much-work", "error",
+                            "a query on a SQLite database went beyond the configured work limit"),
+                ProblemCode("json-syntax", "error", "a JSON column (extra, meta, attributes ...) does not parse"),
+                ProblemCode("json-too-deep", "error", "a JSON column nests arrays/objects beyond the configured depth"),
+                ProblemCode("stray-file", "warning", "a row that no entity, version or collection claims (ignored)"),
+            ),
         )
     ]

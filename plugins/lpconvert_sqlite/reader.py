@@ -27,11 +27,18 @@ import sqlite3
 import tempfile
 from typing import IO, Any
 
-from lpconvert.formats import ReadOptions
-from lpconvert.nesting import too_deep
-from lpconvert.package import Loc, Origin, RawPackage
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import (
+    Loc,
+    Origin,
+    Problem,
+    RawPackage,
+    ReadOptions,
+    Source,
+    SourceError,
+    error,
+    too_deep,
+    warning,
+)
 
 from .guard import QueryGuard, open_read_only, programs_in_place_of_tables
 from .schema import FORMAT_VERSION, REQUIRED

@@ -20,11 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import MediaFile, TextMedia
-from lpconvert.package import Package
-from lpconvert.problems import Problem
-from lpconvert.storage import FileSink, Sink
+from lpconvert.plugin import FileSink, MediaFile, Package, Problem, Sink, TextMedia, WriteOptions
 
 from .plugin import APPLICATION_ID
 from .schema import FORMAT_VERSION, SCHEMA

@@ -17,7 +17,7 @@ from html import escape
 
 from lxml import etree
 
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import XmlError, parse_xml
 
 from .problem import render_problem
 from .sanitize import UrlRewriter, sanitize_html

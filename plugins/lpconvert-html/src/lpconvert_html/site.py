@@ -25,11 +25,19 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote, unquote, urlsplit
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import CONTAINER_TYPES, CompletePackageInput, Entity, EntityVersion, MediaFile
-from lpconvert.package import Package
-from lpconvert.problems import Problem, error
-from lpconvert.storage import Sink, TreeSink
+from lpconvert.plugin import (
+    CONTAINER_TYPES,
+    CompletePackageInput,
+    Entity,
+    EntityVersion,
+    MediaFile,
+    Package,
+    Problem,
+    Sink,
+    TreeSink,
+    WriteOptions,
+    error,
+)
 
 from .blocks import Component, label_for, render_card
 from .page import STYLESHEET, render_page

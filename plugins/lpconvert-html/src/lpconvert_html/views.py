@@ -12,7 +12,7 @@ published version, so the rest of the writer needs to know nothing about views.
 
 from __future__ import annotations
 
-from lpconvert.model import CompletePackageInput, Entity
+from lpconvert.plugin import CompletePackageInput, Entity
 
 VIEWS = ("draft", "published")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import XmlError, parse_xml
 
 from .qti import Choice, Question
 

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import XmlError, parse_xml
 
 
 WL_NS = "http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3"

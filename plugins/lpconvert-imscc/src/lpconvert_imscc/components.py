@@ -25,8 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.problems import Problem, warning
-from lpconvert.storage import Source, SourceError
+from lpconvert.plugin import Problem, Source, SourceError, warning
 
 from . import canvas
 from .links import page_body, page_title, resolve_links, static_name

@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from lpconvert.problems import Problem, warning
-from lpconvert.storage import Source
+from lpconvert.plugin import Problem, Source, warning
 
 FILEBASE = "$IMS-CC-FILEBASE$"
 WEB_RESOURCES = "web_resources/"

@@ -12,8 +12,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from lpconvert.problems import Problem, warning
-from lpconvert.storage import Source
+from lpconvert.plugin import Problem, Source, warning
 
 from .xml import child, children, descendants, local, read_xml, text_of
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from lpconvert.formats import FormatSpec
-from lpconvert.hookspecs import hookimpl
-from lpconvert.storage import Source
+from typing import TYPE_CHECKING
+
+from lpconvert.plugin import FormatSpec, hookimpl
+
+if TYPE_CHECKING:  # pragma: no cover - the storage layer is not needed to register
+    from lpconvert.plugin import Source
 
 LPCONVERT_API = 1
 
@@ -33,6 +36,7 @@ def lpconvert_formats() -> list[FormatSpec]:
             description="IMS Common Cartridge (.imscc): courses from Canvas, Moodle, Brightspace, "
                         "Blackboard, Sakai; written as CC 1.3 with QTI 1.2 quizzes",
             suffixes=(".imscc",),
+            zip_suffixes=(".imscc",),  # a cartridge is a zip file, whatever its name says
             probe=probe,
             reader="lpconvert_imscc.reader:read_cartridge",
             writer="lpconvert_imscc.writer:write_cartridge",

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lpconvert.formats import ReadOptions
-from lpconvert.package import RawPackage
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source
+from lpconvert.plugin import Problem, RawPackage, ReadOptions, Source, error, warning
 
 from . import canvas
 from .components import Component, ComponentMaker, component_data, kind_of, safe_code

@@ -17,11 +17,7 @@ from typing import IO
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-from lpconvert.formats import WriteOptions
-from lpconvert.model import Entity, MediaFile
-from lpconvert.package import Package
-from lpconvert.problems import Problem, warning
-from lpconvert.storage import Sink
+from lpconvert.plugin import Entity, MediaFile, Package, Problem, Sink, WriteOptions, warning
 
 from . import capa, cc_out, qti_out
 from .manifest import MANIFEST

@@ -13,9 +13,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from lpconvert.problems import Problem, error, warning
-from lpconvert.storage import Source, SourceError
-from lpconvert.xmlsafe import XmlError, parse_xml
+from lpconvert.plugin import Problem, Source, SourceError, XmlError, error, parse_xml, warning
 
 _VALUE = rb"""(?:"[^"]*"|'[^']*')"""
 _DOUBLED_ATTRIBUTE = re.compile(rb"(\s(?P<name>[\w:.-]+)\s*=\s*" + _VALUE + rb")((?:\s+[\w:.-]+\s*=\s*" + _VALUE
