@@ -7,6 +7,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from conftest import corpus
@@ -249,26 +250,27 @@ def test_copy_from_a_source_that_cannot_be_read_says_which_file(lib: Package) ->
 
 def test_a_course_file_the_block_refers_to_travels_with_it(lib: Package) -> None:
     """In an OLX course the files are the course's, not the block's: the copy must carry them."""
-    png = lib.entity(HTML).current_version.media["static/me.png"]
-    entities = [e.model_copy(update={"versions": [v.model_copy(update={"media": {"block.xml": v.media["block.xml"]}})
-                                                  for v in e.versions]}) if e.key == HTML else e
-                for e in lib.entities]
-    course_like = Package(lib.model.model_copy(update={"entities": entities, "files": {"static/me.png": png}}),
-                          lib.resources)
+    course_like = _course_like(lib)
     item = copy(course_like, HTML).item(HTML)
     assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")
     assert sorted(copy(course_like, UNIT).item(VIDEO).media) == ["block.xml"]  # only what a block uses
 
 
+def _course_like(lib: Package, block: TextMedia | None = None) -> Package:
+    """`lib` as an OLX course holds it: HTML's image a course file, not the block's own (and
+    HTML's block.xml replaced by `block` when given)."""
+    png = lib.entity(HTML).current_version.media["static/me.png"]
+    def only_block(v: Any) -> Any:
+        return v.model_copy(update={"media": {"block.xml": block or v.media["block.xml"]}})
+
+    entities = [e.model_copy(update={"versions": [only_block(v) for v in e.versions]}) if e.key == HTML else e
+                for e in lib.entities]
+    return Package(lib.model.model_copy(update={"entities": entities, "files": {"static/me.png": png}}), lib.resources)
+
+
 def test_a_course_file_linked_by_its_asset_key_in_escaped_html_travels_with_the_block(lib: Package) -> None:
     """Studio content links course files by asset key too, often inside escaped markup."""
-    png = lib.entity(HTML).current_version.media["static/me.png"]
     link = "/asset-v1:Org+Course+Run+type@asset+block@me.png"
     block = TextMedia(text=f'<html display_name="x">&lt;img src=&quot;{link}&quot;/&gt;</html>')
-    entities = [e.model_copy(update={"versions": [v.model_copy(update={"media": {"block.xml": block}})
-                                                  for v in e.versions]}) if e.key == HTML else e
-                for e in lib.entities]
-    course_like = Package(lib.model.model_copy(update={"entities": entities, "files": {"static/me.png": png}}),
-                          lib.resources)
-    item = copy(course_like, HTML).item(HTML)
+    item = copy(_course_like(lib, block), HTML).item(HTML)
     assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")

@@ -47,9 +47,10 @@ class Venv:
         return self.run("-m", "lpconvert.cli", *args, env=env)
 
 
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    base = tmp_path_factory.mktemp("html-plugin")
+def venv_with_plugin(tmp_path_factory: pytest.TempPathFactory, plugin: Path, module: str) -> Venv:
+    """A fresh venv that sees the running environment (lpconvert, pip, hatchling) and has the
+    plugin distribution at `plugin` installed offline, as a user would: `pip install`."""
+    base = tmp_path_factory.mktemp(plugin.name)
     made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(base / "venv")],
                           capture_output=True, text=True, check=False)
     if made.returncode != 0:
@@ -64,11 +65,16 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     probe = env.run("-c", "import lpconvert, pip, hatchling")
     if probe.returncode != 0:
         pytest.skip(f"the running environment lacks lpconvert, pip or hatchling: {probe.stderr.strip()[-300:]}")
-    if env.run("-c", "import lpconvert_html").returncode == 0:
-        pytest.skip("lpconvert_html is already importable here, so the test could not tell it was installed")
-    installed = env.run("-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", str(PLUGIN))
+    if env.run("-c", f"import {module}").returncode == 0:
+        pytest.skip(f"{module} is already importable here, so the test could not tell it was installed")
+    installed = env.run("-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", str(plugin))
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
     return env
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    return venv_with_plugin(tmp_path_factory, PLUGIN, "lpconvert_html")
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +91,7 @@ def test_plugins_lists_html_with_its_distribution_version_and_format(venv):
     assert listed.returncode == 0, listed.stderr
     line = next(l for l in listed.stdout.splitlines() if l.startswith("html "))
     assert line.split()[:4] == ["html", "ok", "lpconvert-html", "0.1.0"]
-    assert line.endswith("formats: html")
+    assert line.endswith("formats: html; commands: preview")  # its register_commands hook was asked
     assert any(l.startswith("lp-archive ") and " ok " in l for l in listed.stdout.splitlines())
 
 

@@ -8,16 +8,12 @@ suffix, write one, and report a damaged cartridge as one-line problems, not a tr
 
 from __future__ import annotations
 
-import os
-import site
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import corpus
-from test_html_plugin_install import Venv  # the same temporary-environment runner
+from test_html_plugin_install import Venv, venv_with_plugin  # the same temporary-environment runner
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "plugins" / "lpconvert-imscc"
@@ -27,23 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    base = tmp_path_factory.mktemp("imscc-plugin")
-    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(base / "venv")],
-                          capture_output=True, text=True, check=False)
-    if made.returncode != 0:
-        pytest.skip(f"cannot create a venv here: {made.stderr.strip()[-300:]}")
-    env = Venv(base / "venv")
-    purelib = env.run("-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
-    dirs = [d for d in site.getsitepackages() if os.path.isdir(d)]
-    Path(purelib, "_lpconvert_parent_env.pth").write_text(
-        "import site; " + "; ".join(f"site.addsitedir({d!r})" for d in dirs) + "\n")
-    if env.run("-c", "import lpconvert, pip, hatchling").returncode != 0:
-        pytest.skip("the running environment lacks lpconvert, pip or hatchling")
-    if env.run("-c", "import lpconvert_imscc").returncode == 0:
-        pytest.skip("lpconvert_imscc is already importable here, so the test could not tell it was installed")
-    installed = env.run("-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", str(PLUGIN))
-    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
-    return env
+    return venv_with_plugin(tmp_path_factory, PLUGIN, "lpconvert_imscc")
 
 
 def test_the_installed_plugin_lists_its_format_with_its_suffix(venv: Venv) -> None:

@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURES
 
 import lpconvert
-from lpconvert.formats import FormatSpec, WriteOptions
+from lpconvert.formats import FormatOption, FormatSpec, WriteOptions
 from lpconvert.package import Package
 from lpconvert.plugin_manager import PluginRegistry, get_registry, reset_registry
 from lpconvert.storage import open_sink, open_source
@@ -206,7 +206,7 @@ def test_write_options_reach_the_writer(tmp_path: Path) -> None:
         @hookimpl
         def lpconvert_formats(self) -> list[FormatSpec]:
             return [FormatSpec(name="recording", description="records options", writer=recording_writer,
-                               output="file")]
+                               output="file", writer_options=(FormatOption("colour", "the colour to record"),))]
 
     registry = PluginRegistry()
     registry.load_entry_points()
