@@ -106,3 +106,15 @@ def test_the_terminal_sees_reading_and_writing(tmp_path: Path) -> None:
     assert text.index("reading archive [") < text.index("validating...") < text.index("checking what olx")
     bar_done = text.rindex("writing olx [")
     assert text.index("\r\x1b[2K", bar_done) < text.index("wrote "), "the bar is erased before the summary"
+
+
+@pytest.mark.parametrize("fmt, suffix", [("json", ".json"), ("sqlite", ".sqlite")])
+def test_the_single_file_readers_name_their_phase(tmp_path: Path, fmt: str, suffix: str) -> None:
+    """A JSON or SQLite document is read in a few large calls: the bar shows the phase by name."""
+    document = tmp_path / f"lib{suffix}"
+    assert lpconvert.convert(str(SMALL), str(document)).ok
+    recorder = Recorder()
+    with lpconvert.read(str(document), progress=recorder) as result:
+        assert result.package is not None
+    phases = [name for name, _, _ in recorder.phases]
+    assert phases.index(f"reading {fmt}") < phases.index("validating")
