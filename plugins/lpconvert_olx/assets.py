@@ -141,7 +141,8 @@ class CourseFiles:
         except SourceError as exc:
             problems.append(exc.problem())
         except ValueError as exc:
-            problems.append(warning("json-too-deep" if isinstance(exc, PolicyTooDeep) else "json-syntax", f"{ASSETS_JSON} cannot be read as asset metadata ({exc}); "
+            code = "json-too-deep" if isinstance(exc, PolicyTooDeep) else "json-syntax"
+            problems.append(warning(code, f"{ASSETS_JSON} cannot be read as asset metadata ({exc}); "
                                     "course files are found by their names in static/ only", ASSETS_JSON))
         return {}
 

@@ -21,10 +21,11 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package, loss_examples as examples
+from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package
+from lpconvert.plugin import loss_examples as examples
 
 from .assets import package_policy, studio_path
-from .values import OLX_FACTS, encode_value
+from .values import OLX_FACTS, encode_value, olx_facts
 from .xmltools import is_xml_name, xml_text
 
 
@@ -300,7 +301,7 @@ def static_conflicts(package: Package, options: Mapping[str, str]) -> str | None
     differs = _Bytes(package).differ
     clashes: list[str] = []
     policy = package_policy(package)
-    held = [(e.key, studio_path(path, _facts(v), policy), media) for e, v in plan.components()
+    held = [(e.key, studio_path(path, olx_facts(v.attributes), policy), media) for e, v in plan.components()
             for path, media in v.media.items() if path.startswith("static/")]
     held += [("the package", path, media) for path, media in package.model.files.items() if path.startswith("static/")]
     for owner, path, media in held:
@@ -312,12 +313,6 @@ def static_conflicts(package: Package, options: Mapping[str, str]) -> str | None
         return (f"OLX has one static/ folder; {len(clashes)} file(s) differ from another under the same path "
                 f"({examples(clashes)}) and only the first is written")
     return None
-
-
-def _facts(version: EntityVersion) -> dict[str, Any]:
-    """A version's ``@olx`` layout facts (empty when it has none that read)."""
-    facts = version.attributes.get(OLX_FACTS)
-    return facts if isinstance(facts, dict) else {}
 
 
 def _url_name(ent: Entity, facts: dict[str, Any]) -> str:
@@ -348,8 +343,7 @@ def xml_characters(package: Package, options: Mapping[str, str]) -> str | None:
             text(e.key, e.key.split(":", 2)[2] if e.key.count(":") >= 2 else e.key)
             continue
         for v in plan.versions(e):
-            facts = v.attributes.get(OLX_FACTS)
-            facts = facts if isinstance(facts, dict) else {}
+            facts = olx_facts(v.attributes)
             if facts.get("wrapper"):
                 continue
             text(e.key, _url_name(e, facts))

@@ -11,6 +11,7 @@ the hub still sees ``graded`` as a boolean and ``user_partitions`` as a list.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from lpconvert.plugin import Limits, too_deep
@@ -26,6 +27,12 @@ OLX_FACTS = "@olx"
 value is a dict of layout facts (inline or in a file, a generated wrapper, the original
 url_name); docs/formats/olx.md lists them. Content never goes there.
 """
+
+
+def olx_facts(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``@olx`` layout facts in `attributes` (empty when there are none, or they are not a table)."""
+    value = attributes.get(OLX_FACTS)
+    return value if isinstance(value, dict) else {}
 
 
 FILE_TYPES = frozenset({

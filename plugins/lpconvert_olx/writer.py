@@ -37,7 +37,7 @@ from lpconvert.plugin import (
 
 from .assets import package_policy, studio_path
 from .losses import writes_library
-from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, url_name_path
+from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, olx_facts, url_name_path
 from .xmltools import is_xml_name, set_first, xml_text
 
 LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
@@ -69,11 +69,6 @@ def library_key_parts(key: str) -> tuple[str, str]:
     if m:
         return _slug(m.group(1)), _slug(m.group(2))
     return "lpconvert", _slug(key)
-
-
-def _facts(attributes: dict[str, Any]) -> dict[str, Any]:
-    value = attributes.get(OLX_FACTS)
-    return value if isinstance(value, dict) else {}
 
 
 def _layout(parent: etree._Element, children: list[etree._Element], indent: str) -> None:
@@ -185,7 +180,7 @@ class OlxWriter:
         version = ent.current_version if drafts else self.main_version(ent)
         if version is None:
             return []
-        facts = _facts(version.attributes)
+        facts = olx_facts(version.attributes)
         level = ent.container_type
         if facts.get("wrapper"):
             return [el for child in version.children or [] for el in self.child(ent, child, drafts, indent)]
@@ -255,7 +250,7 @@ class OlxWriter:
             out[str(draft_parent[0])] = str(draft_parent[1])
         else:
             seq_version = self.main_version(seq) if seq else None
-            seq_url = _facts(seq_version.attributes).get("url_name", seq_key) if seq_version else seq_key
+            seq_url = olx_facts(seq_version.attributes).get("url_name", seq_key) if seq_version else seq_key
             org, course, run = self.course_parts
             out["parent_url"] = f"block-v1:{org}+{course}+{run}+type@sequential+block@{seq_url}"
         current = seq.current_version if seq else None
@@ -284,7 +279,7 @@ class OlxWriter:
         except XmlError as exc:
             self.problems.append(error("bad-block-xml", f"{key} v{version.version_num}: block.xml {exc.message}"))
             return []
-        facts = _facts(version.attributes)
+        facts = olx_facts(version.attributes)
         for path, media in version.media.items():
             if path.startswith("static/"):
                 self.add_static(studio_path(path, facts, self.asset_policy), media, key)
@@ -371,7 +366,7 @@ class OlxWriter:
         org, course, run = self.course_parts
         if root is not None and root.kind == "course":
             attrs = self.root_attributes(root.attributes)
-            facts = _facts(root.attributes)
+            facts = olx_facts(root.attributes)
             sections = list(root.children)
         else:
             attrs = {"display_name": self.model.learning_package.title}
@@ -403,7 +398,7 @@ class OlxWriter:
         org, lib = library_key_parts(self.model.learning_package.key)
         if root is not None and root.kind == "library":
             attrs = self.root_attributes(root.attributes)
-            facts = _facts(root.attributes)
+            facts = olx_facts(root.attributes)
             keys = list(root.children)
             el = etree.Element("library")
             self.set_attributes(el, list(attrs.items()), "the library")
