@@ -505,3 +505,26 @@ def test_inputs_and_outputs_on_s3(tmp_path: Path) -> None:
                                                             "broken.tar.gz": "failed"}
     finally:
         server.stop()
+
+
+def test_a_warmed_worker_hands_its_children_every_module_a_conversion_needs(tmp_path: Path) -> None:
+    """Each package is converted in a child forked from the worker; whatever the child has to
+    import itself it imports again for every package. After the worker's warm-up, converting an
+    archive, a course and a library imports no further lpconvert module or text codec."""
+    inputs = [corpus("lp/upstream-library-backup.zip"), corpus("olx/olx-example-course.tar.gz"),
+              corpus("olx/openedx-demo-content-library.tar.gz")]
+    script = textwrap.dedent(f"""
+        import sys
+        from lpconvert.batch import task
+        from lpconvert.batch.engine import plan_jobs
+        jobs = [job for job, _ in plan_jobs({[str(p) for p in inputs]!r}, "lp-archive", {str(tmp_path / "out")!r})]
+        task._warm_up(jobs[0])
+        before = set(sys.modules)
+        for job in jobs:
+            assert task.convert_one(job)["status"] == "ok", job
+        late = sorted(m for m in set(sys.modules) - before if m.startswith(("lpconvert", "encodings")))
+        print(" ".join(late))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == [], f"imported by each child instead of once per worker: {proc.stdout}"
