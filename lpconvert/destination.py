@@ -9,8 +9,9 @@ it is
 * a file or a directory that the destination format's own probe recognises as one of its
   packages (looking through one wrapper folder, as for an input: OLX is written inside
   `course/`), where a directory holds nothing the probe could not see (a README beside the
-  wrapper folder, a `.git` folder) except operating-system litter (`.DS_Store` ...) and
-  lpconvert's own leftovers.
+  wrapper folder, a `.git` folder) and nothing the format says its writer never writes
+  (`FormatSpec.foreign_files`: notes added to a hand-edited sections layout), except
+  operating-system litter (`.DS_Store` ...) and lpconvert's own leftovers.
 
 and never when it is, or contains, the input being read, the current directory, or one of
 the current directory's parents. Both sides are resolved (symbolic links, `..`, relative
@@ -123,7 +124,9 @@ def _compare(destination: str, local: str | None, spec: FormatSpec) -> str | Non
                 return _foreign(what, spec)  # a package in a folder, beside other things
             return None
         unseen = _unseen_files(local, (source.root + name for name in source.files))
+        unseen += [source.root + name for name in spec.foreign_files_in(source)]
         if unseen:
+            unseen.sort()
             more = f" and {len(unseen) - _SHOWN} more" if len(unseen) > _SHOWN else ""
             shown = ", ".join(unseen[:_SHOWN]) + more
             return f"it holds {shown}, which a package in the {spec.name} format does not"

@@ -143,6 +143,7 @@ LOSS_KIND_NAMES: dict[str, str] = {name: kind.description for name, kind in CORE
 Reader = Callable[["Source", ReadOptions], "RawPackage"]
 Writer = Callable[["Package", "Sink", WriteOptions], "list[Problem]"]
 Probe = Callable[["Source"], bool]
+ForeignFiles = Callable[["Source"], "list[str]"]
 
 
 def _resolve(ref: str | Callable[..., Any] | None) -> Callable[..., Any] | None:
@@ -173,6 +174,10 @@ class FormatSpec:
       written to such a name is a zip file, as a ".zip" destination is.
     * `reader_options` / `writer_options`: the ``-I`` / ``-O`` keys it understands.
     * `problem_codes`: the codes it may raise beyond the core's (`lpconvert.problems.CODES`).
+    * `foreign_files`: ``(source) -> [path, ...]``, the files of a recognised package that this
+      format's writer never writes (a user's notes in a hand-edited layout). `--force` refuses
+      to replace a package holding any. Without it, every file the probe saw counts as the
+      format's own.
     """
 
     name: str
@@ -188,6 +193,7 @@ class FormatSpec:
     reader_options: tuple[FormatOption, ...] = ()
     writer_options: tuple[FormatOption, ...] = ()
     problem_codes: tuple[ProblemCode, ...] = ()
+    foreign_files: ForeignFiles | str | None = None
     plugin: str = ""
 
     @property
@@ -241,6 +247,12 @@ class FormatSpec:
     def lost_kinds(self) -> list[LossKind]:
         """Every loss kind of this format as one object each: the core's it names, then its own."""
         return [CORE_LOSS_KINDS[k] for k in CORE_LOSS_KINDS if k in self.cannot_hold] + list(self.losses)
+
+    def foreign_files_in(self, source: Source) -> list[str]:
+        """The files in `source` (a package this format's probe recognised) that its writer
+        would not have written; [] when the format does not say."""
+        fn = _resolve(self.foreign_files)
+        return sorted(fn(source)) if fn is not None else []
 
     def probe_source(self, source: Source) -> bool:
         fn = _resolve(self.probe)

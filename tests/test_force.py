@@ -164,6 +164,23 @@ def test_a_sections_package_is_replaced(tmp_path: Path, lib_zip: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["lib"]
 
 
+@pytest.mark.parametrize("notes", ["NOTES.md", "sections/todo.txt", "components/html/gone/sketch.png"])
+def test_a_sections_package_with_an_authors_own_files_is_refused(tmp_path: Path, lib_zip: Path,
+                                                                  notes: str) -> None:
+    """The sections layout is edited by hand: notes an author keeps beside the TOML files (or
+    a picture left in the folder of a component since deleted) are not lpconvert's to replace."""
+    dest = tmp_path / "lib"
+    shutil.copytree(SECTIONS, dest)
+    (dest / notes).parent.mkdir(parents=True, exist_ok=True)
+    (dest / notes).write_text("mine\n")
+    before = _snapshot(dest)
+    proc = run_cli(str(lib_zip), str(dest), "--to", "sections", "--force")
+    _refused(proc, str(dest))
+    assert f"it holds {notes}, which a package in the sections format does not" in proc.stderr
+    assert _snapshot(dest) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["lib"]
+
+
 def test_a_file_of_the_format_is_replaced(tmp_path: Path, lib_zip: Path) -> None:
     dest = tmp_path / "lib.json"
     assert run_cli(str(SECTIONS), str(dest)).returncode == 0

@@ -51,6 +51,7 @@ def lpconvert_formats() -> list[FormatSpec]:
                         "current versions only",
             suffixes=(),
             probe=probe,
+            foreign_files="lpconvert_sections.layout:foreign_files",
             reader="lpconvert_sections.reader:read_sections",
             writer="lpconvert_sections.writer:write_sections",
             cannot_hold=frozenset({"history", "published-behind-draft"}),

@@ -29,11 +29,11 @@ from lpconvert.plugin import (
 )
 
 from .entries import CHILD_KEY, ENTRY_KEYS
+from .layout import classify
 from .locate import SectionsLocator
 from .plugin import LAYOUT_NAME, PACKAGE_TOML
 from .writer import LAYOUT_VERSION
 
-_FOLDERS = {"sections/": "section", "subsections/": "subsection", "units/": "unit"}
 
 
 class _Reader:
@@ -217,24 +217,11 @@ class _Reader:
 
     def read(self) -> RawPackage:
         self.package()
-        components: list[str] = []
-        media: dict[str, list[str]] = {}
-        others: list[str] = []
-        container_files: list[tuple[str, str]] = []
-        files: dict[str, Any] = {}
-        for path in self.source.files:
-            parts = path.split("/")
-            folder = parts[0] + "/"
-            if folder in _FOLDERS and len(parts) == 2 and path.endswith(".toml"):
-                container_files.append((path, _FOLDERS[folder]))
-            elif parts[0] == "components" and len(parts) == 3 and path.endswith(".toml"):
-                components.append(path)
-            elif parts[0] == "components" and len(parts) >= 4:
-                media.setdefault("/".join(parts[:3]), []).append(path)
-            elif parts[0] == "files" and len(parts) >= 2:
-                files[path[len("files/"):]] = {"resource": path, "size": self.source.size(path)}
-            elif path not in (PACKAGE_TOML, "collections.toml"):
-                others.append(path)
+        layout = classify(self.source.files)
+        container_files, components, others = layout.container_files, layout.components, layout.others
+        media = layout.media
+        files: dict[str, Any] = {path[len("files/"):]: {"resource": path, "size": self.source.size(path)}
+                                 for path in layout.files}
 
         if self.progress is not None:
             self.progress.start(len(container_files) + len(components), "reading sections")
