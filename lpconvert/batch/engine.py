@@ -100,6 +100,20 @@ def _refuse_existing(pairs: list[tuple[Job, BatchRecord | None]], out: str, resu
                         "(use --force to replace, or --resume to go on with an earlier batch)")
 
 
+LOCAL_CLUSTER_QUIET: dict[str, Any] = {
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.work-stealing": False,
+}
+"""What the local cluster leaves out, because it has no dashboard and nobody reads it: the
+system monitor sampling every process twice a second, the workers' statistical profiler
+(100 stack walks a second), and work stealing (the scheduler queues tasks until a worker has
+a free slot, so there is nothing to steal). On two cores their cost came out of the
+conversions: the client and the worker event loops were a third as busy as the conversions
+themselves. A cluster given with --scheduler keeps its own configuration."""
+
+
 @contextmanager
 def local_client(workers: int | None = None, memory_limit: str | int = "auto") -> Iterator[Any]:
     """A LocalCluster of `workers` single-threaded worker processes (default: one per core)."""
@@ -108,7 +122,8 @@ def local_client(workers: int | None = None, memory_limit: str | int = "auto") -
 
     n = workers or os.cpu_count() or 1
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                          "distributed.worker.preload": ["lpconvert.batch.worker_setup"]}):
+                          "distributed.worker.preload": ["lpconvert.batch.worker_setup"],
+                          **LOCAL_CLUSTER_QUIET}):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                           dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
             yield client
