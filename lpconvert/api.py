@@ -1,4 +1,4 @@
-"""The library API: read, write, convert, validate. The command line is a thin layer over it.
+"""The library API: read, write, convert, validate, merge. The command line is a thin layer over it.
 
     result = lpconvert.read("library.zip")
     if result.package is None:
@@ -8,6 +8,10 @@
 Problems are returned, never printed; user errors (a missing file, an unknown format, a
 destination that exists) come back as problems too, or as `LpconvertError` where there is
 no result to attach them to.
+
+This module is longer than the project's 450 lines on purpose: it is the library's whole
+public surface (its verbs and their results) in one place; what they are built from lives
+in the modules they import (formats, storage, losses, destination, merge).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
@@ -25,6 +29,9 @@ from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
 from .progress import NullProgress, Progress
 from .storage import Limits, Source, SourceError, container_for, open_sink, open_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .merge import MergeResult
 
 
 class LpconvertError(Exception):
@@ -405,3 +412,59 @@ def validate(source: str | Source, format: str | None = None, *, strict: bool = 
     """Every problem in a source, errors and warnings. `valid` is True when there is no error."""
     with read(source, format, strict=strict, limits=limits, progress=progress) as result:
         return ValidationResult(result.problems, result.format)
+
+
+@dataclass
+class MergeRun:
+    """What `merge` did: both inputs as read, the merge (None when an input is invalid), the
+    write (None on a dry run or when the merge could not be made), and every problem of all three."""
+
+    base: ReadResult
+    incoming: ReadResult
+    merged: MergeResult | None = None
+    write: WriteResult | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def invalid_inputs(self) -> list[str]:
+        """The inputs that could not be read or have errors, as given."""
+        return [str(r.source) for r in (self.base, self.incoming) if r.package is None]
+
+    @property
+    def ok(self) -> bool:
+        """The merge was made and, unless this was a dry run, written."""
+        return self.merged is not None and self.merged.ok and (self.write is None or self.write.written)
+
+
+def merge(base: str, incoming: str, destination: str | None = None, *, to: str | None = None,
+          from_format: str | None = None, force: bool = False, strict: bool = False,
+          limits: Limits | None = None, allow_loss: Iterable[str] = ()) -> MergeRun:
+    """Apply the package at `incoming` to the one at `base` and write the result to `destination`
+    (in `to`'s format, else the one its suffix names); without `destination`, a dry run: the
+    report (`MergeRun.merged.report`), nothing written. The rules are `lpconvert.merge`'s.
+
+    Usage errors (an unknown format or loss kind, a destination `force` may not replace) raise
+    `LpconvertError` before anything is read. Nothing is written when an input or the merged
+    package has errors, or when `strict` refuses a loss (see `write`). Both inputs are closed
+    on return, so the merged package is for writing here, not for reading afterwards (for
+    that, read both and call `lpconvert.merge.merge` on the packages).
+    """
+    from .merge import merge as merge_packages
+
+    spec = choose_output_format(destination, to) if destination is not None else None
+    check_allow_loss(allow_loss)
+    if destination is not None and spec is not None:  # refused before reading, not after the merge report
+        check_destination(destination, spec, force=force, inputs=[base, incoming])
+    with read(base, from_format, strict=strict, limits=limits) as base_read, \
+            read(incoming, from_format, strict=strict, limits=limits) as incoming_read:
+        run = MergeRun(base_read, incoming_read, problems=[*base_read.problems, *incoming_read.problems])
+        if run.invalid_inputs:
+            return run
+        assert base_read.package is not None and incoming_read.package is not None
+        run.merged = merge_packages(base_read.package, incoming_read.package)
+        run.problems += run.merged.problems
+        if run.merged.package is not None and destination is not None and spec is not None:
+            run.write = write(run.merged.package, destination, spec.name, force=force, strict=strict,
+                              allow_loss=allow_loss, inputs=[base, incoming])
+            run.problems += run.write.problems
+    return run

@@ -10,7 +10,7 @@ and so that the result reads the way an author thinks about it:
   it already has: an imported version always becomes the newest, so the base's history is
   never rewritten and version numbers never go backwards. INCOMING's published version is
   imported first, then its draft, and each one whose content equals the entity's newest
-  version (title, children, attributes and the sha256 of every media file; never version
+  version (`lpconvert.versions`: title, children, attributes and the sha256 of every media file; never version
   numbers, which are not comparable across packages) reuses that version instead of making
   a new one; a published version equal to BASE's published one is not imported at all. The
   draft and published pointers then follow INCOMING; merge never unpublishes (INCOMING
@@ -29,9 +29,6 @@ open until the merged package is written.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Literal
@@ -39,7 +36,7 @@ from typing import IO, Literal
 from .model import Collection, CompletePackageInput, Entity, EntityVersion, MediaFile, PackageRoot, ResourceMedia
 from .package import Package, ResourceResolver
 from .problems import Problem, error, has_errors
-from .storage import SourceError
+from .versions import MEDIA_READ_ERRORS, content_of, import_version, media_digest
 
 Action = Literal["added", "updated", "unchanged"]
 
@@ -85,40 +82,6 @@ class LayeredResources:
     def size(self, resource: str) -> int | None:
         resolver, rid = self._route(resource)
         return resolver.size(rid)
-
-
-# --------------------------------------------------------------------------- content and versions
-
-
-def media_digest(package: Package, media: MediaFile) -> str:
-    """sha256 of a media file's bytes, streamed (media can be large)."""
-    digest = hashlib.sha256()
-    with package.open_media(media) as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def content_of(package: Package, version: EntityVersion) -> tuple[object, ...]:
-    """What makes two versions "the same content": never the version number or dates."""
-    media = tuple(sorted((path, media_digest(package, m)) for path, m in version.media.items()))
-    children = tuple(version.children) if version.children is not None else None
-    return (version.title, children, json.dumps(version.attributes, sort_keys=True, default=str), media)
-
-
-def import_version(entity: Entity, content: EntityVersion, same: Callable[[EntityVersion], bool]
-                   ) -> tuple[Entity, int, bool]:
-    """Make `content` the newest version of `entity`: reuse the newest if `same(newest)`, else add one.
-
-    Returns the entity (a new object when a version was added), the number `content` now has,
-    and whether a version was added. The new number is above every number the entity has.
-    """
-    newest = max(entity.versions, key=lambda v: v.version_num, default=None)
-    if newest is not None and same(newest):
-        return entity, newest.version_num, False
-    num = (newest.version_num if newest is not None else 0) + 1
-    added = content.model_copy(update={"version_num": num})
-    return entity.model_copy(update={"versions": [*entity.versions, added]}), num, True
 
 
 # --------------------------------------------------------------------------- report
@@ -227,10 +190,6 @@ class MergeResult:
 # --------------------------------------------------------------------------- merge
 
 
-UNREADABLE: tuple[type[BaseException], ...] = (OSError, EOFError, zipfile.BadZipFile, SourceError)
-"""What reading a media file can raise when a source is damaged after it validated."""
-
-
 def merge(base: Package, incoming: Package) -> MergeResult:
     """Apply `incoming` to `base` (see the module docstring for the rules); neither is changed.
 
@@ -238,13 +197,23 @@ def merge(base: Package, incoming: Package) -> MergeResult:
     `source-unreadable` problem and no package, not an exception.
     """
     try:
-        return _merge(base, incoming)
-    except UNREADABLE as exc:
+        merged = _merge(base, incoming)
+    except MEDIA_READ_ERRORS as exc:
         return MergeResult(None, MergeReport(), [error("source-unreadable", f"cannot read media while merging: "
                                                                             f"{exc}")])
+    if isinstance(merged, MergeResult):  # refused before anything was merged
+        return merged
+    model, resources, report = merged
+    return _finish(model, resources, base, report)
 
 
-def _merge(base: Package, incoming: Package) -> MergeResult:
+def _merge(base: Package, incoming: Package
+           ) -> MergeResult | tuple[CompletePackageInput, LayeredResources, MergeReport]:
+    """The merged model, or a `MergeResult` refusing the merge (an entity of two kinds).
+
+    Validating the merged model is left to the caller, outside the guard for unreadable
+    media, so that an error of validation is never reported as a damaged source.
+    """
     report = MergeReport()
     base_map = base.model.entity_map()
     inc_map = incoming.model.entity_map()
@@ -304,7 +273,7 @@ def _merge(base: Package, incoming: Package) -> MergeResult:
         "entities": entities, "collections": collections, "files": files,
         "root": _merge_root(base.model.root, incoming.model.root),
     })
-    return _finish(model, resources, base, report)
+    return model, resources, report
 
 
 def _finish(model: CompletePackageInput, resources: ResourceResolver, base: Package,
@@ -334,12 +303,10 @@ def _merge_entity(ent: Entity, inc: Entity, reader: Package,
         if current is not None and content_of(reader, current) == wanted:
             pass  # the same published content: nothing to import, even if it is not the newest
         else:
-            merged, published, added = import_version(merged, content, lambda v: content_of(reader, v) == wanted)
+            merged, published, added = import_version(reader, merged, content, wanted=wanted)
             new += [published] if added else []
     if inc_draft is not None:
-        content = moved_version(inc_draft)
-        wanted = content_of(reader, content)
-        merged, draft, added = import_version(merged, content, lambda v: content_of(reader, v) == wanted)
+        merged, draft, added = import_version(reader, merged, moved_version(inc_draft))
         new += [draft] if added else []
     elif new:
         draft = max(new)  # incoming has only a published version, now the newest: the draft shows it
@@ -357,8 +324,8 @@ def _merge_entity(ent: Entity, inc: Entity, reader: Package,
 def _merge_collections(base: Iterable[Collection], incoming: Iterable[Collection],
                        report: MergeReport) -> list[Collection]:
     out: dict[str, Collection] = {}
-    for col in base:
-        out.setdefault(col.key, col)
+    for existing in base:
+        out.setdefault(existing.key, existing)
     base_keys = set(out)
     for inc in incoming:
         col = out.get(inc.key)
@@ -389,5 +356,4 @@ def _merge_root(base: PackageRoot | None, incoming: PackageRoot | None) -> Packa
     return base.model_copy(update={"children": [*base.children, *extra]})
 
 
-__all__ = ["merge", "MergeResult", "MergeReport", "EntityChange", "CollectionChange", "LayeredResources",
-           "content_of", "media_digest", "import_version"]
+__all__ = ["merge", "MergeResult", "MergeReport", "EntityChange", "CollectionChange", "LayeredResources"]

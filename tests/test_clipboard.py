@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import corpus
 
 import lpconvert
+import lpconvert.clipboard
 from lpconvert.clipboard import Clipboard, ClipboardError, ClipboardItem, copy, paste
 from lpconvert.model import TextMedia
 from lpconvert.package import Package
@@ -236,16 +240,20 @@ def test_a_pasted_package_is_written_and_read_back_equal(lib: Package, tmp_path)
         assert back.package.read_media(media["block.xml"]) == _zip_member(LIB, f"{HTML_DIR}/v5/block.xml")
 
 
-def test_copy_from_a_source_that_cannot_be_read_says_which_file(lib: Package) -> None:
-    class Gone:
+@pytest.mark.parametrize("damage", [FileNotFoundError("gone"), zlib.error("Error -3 while decompressing data")],
+                         ids=lambda e: type(e).__name__)
+def test_copy_from_a_source_that_cannot_be_read_says_which_file(lib: Package, damage: Exception) -> None:
+    """A source damaged after it was read (a plugin's resolver, whose errors are the standard library's)."""
+
+    class Damaged:
         def open(self, resource: str):
-            raise FileNotFoundError(resource)
+            raise damage
 
         def size(self, resource: str) -> None:
             return None
 
-    with pytest.raises(ClipboardError, match=f"cannot copy block.xml of {HTML}"):
-        copy(Package(lib.model, Gone()), HTML)
+    with pytest.raises(ClipboardError, match=f"cannot copy block.xml of {HTML}: {damage}"):
+        copy(Package(lib.model, Damaged()), HTML)
 
 
 def test_a_course_file_the_block_refers_to_travels_with_it(lib: Package) -> None:
@@ -274,3 +282,32 @@ def test_a_course_file_linked_by_its_asset_key_in_escaped_html_travels_with_the_
     block = TextMedia(text=f'<html display_name="x">&lt;img src=&quot;{link}&quot;/&gt;</html>')
     item = copy(_course_like(lib, block), HTML).item(HTML)
     assert item.media["static/me.png"].decode() == _zip_member(LIB, f"{HTML_DIR}/v5/static/me.png")
+
+
+# --------------------------------------------------------------------------- where things live
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Every module `path` imports, anywhere in it (top level, functions, TYPE_CHECKING), as absolute names."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_clipboard_takes_versions_from_their_module_and_staged_builds_on_model_only() -> None:
+    """No clipboard module imports merge (versions live in lpconvert.versions), and the
+    clipboard model does not import its StagedContent form, which imports it: no circle."""
+    folder = Path(lpconvert.clipboard.__file__).parent
+    imports = {path.stem: _imports(path, "lpconvert.clipboard") for path in folder.glob("*.py")}
+    assert {"copying", "pasting", "model", "staged"} <= set(imports)
+    assert [stem for stem, names in imports.items() if "lpconvert.merge" in names] == []
+    assert "lpconvert.versions" in imports["pasting"] and "lpconvert.versions" in imports["copying"]
+    assert "lpconvert.clipboard.model" in imports["staged"]
+    assert not any(name.startswith("lpconvert.clipboard.staged") for name in imports["model"])

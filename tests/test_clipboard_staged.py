@@ -12,7 +12,14 @@ from conftest import corpus
 from lxml import etree
 
 import lpconvert
-from lpconvert.clipboard import Clipboard, ClipboardError, StagedContent, StagedContentFile, copy
+from lpconvert.clipboard import (
+    ClipboardError,
+    StagedContent,
+    StagedContentFile,
+    copy,
+    from_staged_content,
+    to_staged_content,
+)
 from lpconvert.model import TextMedia
 from lpconvert.package import Package
 
@@ -57,7 +64,7 @@ def _zip_block(relative: str, key: str, num: int) -> etree._Element:
 def test_unit_olx_is_one_tree_whose_structure_is_the_units(synth: Package) -> None:
     unit = synth.entity("unit-9")
     assert unit is not None
-    staged = copy(synth, "unit-9").to_staged_content()
+    staged = to_staged_content(copy(synth, "unit-9"))
     tree = etree.fromstring(staged.olx.encode())
     assert (tree.tag, tree.get("url_name"), tree.get("display_name")) == (
         "vertical", "unit-9", unit.current_version.title)
@@ -74,7 +81,7 @@ def test_unit_olx_is_one_tree_whose_structure_is_the_units(synth: Package) -> No
 
 
 def test_section_olx_nests_chapter_sequential_vertical_inline(lib: Package) -> None:
-    tree = etree.fromstring(copy(lib, SECTION).to_staged_content().olx.encode())
+    tree = etree.fromstring(to_staged_content(copy(lib, SECTION)).olx.encode())
     path = [tree.tag]
     node = tree
     while len(node):
@@ -85,7 +92,7 @@ def test_section_olx_nests_chapter_sequential_vertical_inline(lib: Package) -> N
 
 
 def test_html_is_cdata_and_files_carry_bytes_and_md5(lib: Package) -> None:
-    staged = copy(lib, HTML).to_staged_content()
+    staged = to_staged_content(copy(lib, HTML))
     assert staged.block_type == "html" and staged.display_name == "Text"
     assert "<![CDATA[<p>Test modified</p>" in staged.olx
     (f,) = staged.files
@@ -97,7 +104,7 @@ def test_html_is_cdata_and_files_carry_bytes_and_md5(lib: Package) -> None:
 @pytest.mark.parametrize("key", [SECTION, UNIT, HTML, SURVEY])
 def test_staged_content_reads_back_to_the_same_clipboard(lib: Package, key: str) -> None:
     clip = copy(lib, key)
-    back = Clipboard.from_staged_content(clip.to_staged_content())
+    back = from_staged_content(to_staged_content(clip))
     assert back.root == clip.root
     assert [i.key for i in back.items] == [i.key for i in clip.items]
     for mine, theirs in zip(clip.items, back.items):
@@ -115,7 +122,7 @@ def test_staged_content_reads_back_to_the_same_clipboard(lib: Package, key: str)
 
 def test_a_title_unlike_the_display_name_survives_the_trip(lib: Package) -> None:
     # upstream titles the survey "Survey" while its block.xml is a bare <survey />
-    back = Clipboard.from_staged_content(copy(lib, SURVEY).to_staged_content())
+    back = from_staged_content(to_staged_content(copy(lib, SURVEY)))
     assert back.root_item.title == "Survey"
     assert back.root_item.media["block.xml"] == TextMedia(text="<survey/>")
 
@@ -138,7 +145,7 @@ def _studio_like(**changes: object) -> SimpleNamespace:
 
 
 def test_a_studio_staged_content_becomes_a_clipboard() -> None:
-    clip = Clipboard.from_staged_content(_studio_like())
+    clip = from_staged_content(_studio_like())
     assert [i.key for i in clip.items] == ["u1", "xblock.v1:html:h1", "xblock.v1:problem:p1"]
     html = clip.item("xblock.v1:html:h1")
     assert html.title == "Intro"
@@ -160,7 +167,7 @@ def test_a_studio_staged_content_becomes_a_clipboard() -> None:
 ])
 def test_bad_staged_content_is_refused_with_a_reason(changes: dict, message: str) -> None:
     with pytest.raises(ClipboardError, match=message):
-        Clipboard.from_staged_content(_studio_like(**changes))
+        from_staged_content(_studio_like(**changes))
 
 
 def test_staged_content_is_a_plain_record() -> None:
@@ -185,7 +192,7 @@ def test_every_section_and_component_of_the_corpora_survives_staged_content(rela
         roots = [e.key for e in package.entities if e.container_type in ("section", None)]
         for key in roots:
             clip = copy(package, key)
-            back = Clipboard.from_staged_content(clip.to_staged_content())
+            back = from_staged_content(to_staged_content(clip))
             assert [i.key for i in back.items] == [i.key for i in clip.items]
             for mine, theirs in zip(clip.items, back.items):
                 assert theirs.model_dump(exclude={"media", "version_num"}) == \

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import lzma
 import shutil
+import zlib
 from collections.abc import Iterator
 
 import pytest
 from conftest import corpus
 
 import lpconvert
+import lpconvert.api
 from lpconvert.merge import merge
 from lpconvert.model import Entity
 from lpconvert.package import Package
@@ -197,20 +201,43 @@ def test_cli_merge_bad_usage_is_one_clear_line(cli, tmp_path, args: list[str], c
     assert "Traceback" not in proc.stderr
 
 
-class _Gone:
-    """A source whose files vanished after it was read (a deleted or truncated archive)."""
+class _Damaged:
+    """A source damaged after it was read: its files vanished, or their bytes no longer decompress.
+
+    Not a storage `Source` (which says `SourceError`): a plugin's own resolver, whose errors
+    arrive as the standard library raised them.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
     def open(self, resource: str):
-        raise FileNotFoundError(resource)
+        error = self.error
+
+        class Stream(io.RawIOBase):
+            def readable(self) -> bool:
+                return True
+
+            def readinto(self, buffer) -> int:
+                raise error
+
+        return io.BufferedReader(Stream())
 
     def size(self, resource: str) -> None:
         return None
 
 
-def test_a_source_that_cannot_be_read_is_a_problem_not_a_crash(base: Package, edited: Package) -> None:
-    result = merge(base, Package(edited.model, _Gone(), "incoming.zip"))
+DAMAGE = [FileNotFoundError("gone.xml"), zlib.error("Error -3 while decompressing data"),
+          lzma.LZMAError("Corrupt input data"), EOFError("Compressed file ended before the end-of-stream marker")]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=lambda e: type(e).__name__)
+def test_a_source_that_cannot_be_read_is_a_problem_not_a_crash(base: Package, edited: Package,
+                                                               damage: Exception) -> None:
+    result = merge(base, Package(edited.model, _Damaged(damage), "incoming.zip"))
     assert result.package is None
     assert [p.code for p in result.problems] == ["source-unreadable"]
+    assert str(damage) in result.problems[0].message
 
 
 def test_cli_merge_strict_refuses_a_loss_unless_it_is_allowed(cli, tmp_path) -> None:
@@ -226,3 +253,38 @@ def test_cli_merge_strict_refuses_a_loss_unless_it_is_allowed(cli, tmp_path) -> 
     allowed = cli("merge", str(corpus(BASE)), str(corpus(EDITED)), str(out), "--strict", "--allow-loss", ",".join(kinds))
     assert allowed.returncode == 0, allowed.stderr
     assert out.exists()
+
+
+# --------------------------------------------------------------------------- the library call
+
+
+def test_api_merge_reads_merges_and_writes(tmp_path) -> None:
+    out = tmp_path / "merged.zip"
+    run = lpconvert.api.merge(str(corpus(BASE)), str(corpus(EDITED)), str(out))
+    assert run.ok and run.write is not None and run.write.written
+    assert run.merged is not None and run.merged.report.counts() == {"added": 5, "updated": 9, "unchanged": 1}
+    with lpconvert.read(str(out)) as back:
+        assert back.package is not None
+        assert all(back.package.entity(key) is not None for key in ADDED)
+        assert _pointers(back.package.entity(UNIT)) == (3, 2)
+
+
+def test_api_merge_without_a_destination_is_a_dry_run() -> None:
+    run = lpconvert.api.merge(str(corpus(BASE)), str(corpus(EDITED)))
+    assert run.ok and run.write is None
+    assert run.merged is not None and [c.key for c in run.merged.report.entities_by("added")] == ADDED
+
+
+def test_api_merge_of_an_invalid_input_writes_nothing_and_names_it(tmp_path) -> None:
+    missing, out = tmp_path / "missing.zip", tmp_path / "merged.zip"
+    run = lpconvert.api.merge(str(missing), str(corpus(EDITED)), str(out))
+    assert not run.ok and run.merged is None and run.write is None
+    assert run.invalid_inputs == [str(missing)]
+    assert any(str(missing) in p.message for p in run.problems)
+    assert not out.exists()
+
+
+def test_api_merge_refuses_a_usage_error_before_reading(tmp_path) -> None:
+    missing = tmp_path / "missing.zip"  # never read: the unknown loss kind is refused first
+    with pytest.raises(lpconvert.LpconvertError, match="unknown loss kind 'colections'"):
+        lpconvert.api.merge(str(missing), str(corpus(EDITED)), str(tmp_path / "out.zip"), allow_loss=["colections"])

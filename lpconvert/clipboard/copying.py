@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import difflib
 
-from ..merge import UNREADABLE
 from ..model import Entity, MediaFile
 from ..package import Package
 from ..staticrefs import static_references
+from ..versions import MEDIA_READ_ERRORS
 from .errors import ClipboardError
 from .model import (
     Clipboard,
@@ -91,7 +91,7 @@ def _course_files(package: Package, own: dict[str, MediaFile], copied: dict[str,
             if path in files:
                 try:
                     out[path] = inline_media(package.read_media(files[path]))
-                except UNREADABLE as exc:
+                except MEDIA_READ_ERRORS as exc:
                     raise ClipboardError(f"cannot copy the course file {path}: {exc}") from None
                 break
     return out
@@ -104,7 +104,7 @@ def _item(package: Package, entity: Entity) -> ClipboardItem:
     for path, m in sorted(version.media.items()):
         try:
             media[path] = inline_media(package.read_media(m))
-        except UNREADABLE as exc:
+        except MEDIA_READ_ERRORS as exc:
             raise ClipboardError(f"cannot copy {path} of {entity.key}: {exc}") from None
     media.update(_course_files(package, version.media, media))
     return ClipboardItem(

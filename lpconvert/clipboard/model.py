@@ -22,16 +22,13 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr, ValidationError, model_validator
 
 from ..consistency import CHILD_TYPE
 from ..model import BinaryMedia, ContainerType, EntityKind, NonEmptyStr, TextMedia, VersionNum
 from .errors import ClipboardError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .staged import StagedContent
 
 FORMAT = "lpconvert-clipboard"
 FORMAT_VERSION = 1
@@ -80,7 +77,8 @@ class Clipboard(_Frozen):
 
     `items` lists the root first, then its descendants depth first, each once. Build one
     with `lpconvert.clipboard.copy`, from a blob with `from_bytes`, or from Studio's
-    StagedContent with `from_staged_content`.
+    StagedContent with `lpconvert.clipboard.from_staged_content` (module `staged`, which
+    builds on this one; this one does not know StagedContent).
     """
 
     root: NonEmptyStr
@@ -161,20 +159,6 @@ class Clipboard(_Frozen):
             return cls.model_validate_json(payload)
         except ValidationError as exc:
             raise ClipboardError("the clipboard's content is not valid: " + _describe(exc)) from None
-
-    # -- Studio's StagedContent ----------------------------------------------------------
-    def to_staged_content(self) -> StagedContent:
-        """The copy as Studio's clipboard row: one self-contained OLX tree and its files."""
-        from .staged import to_staged_content
-
-        return to_staged_content(self)
-
-    @classmethod
-    def from_staged_content(cls, staged: Any) -> Clipboard:
-        """A clipboard from a StagedContent (ours, or any object with its fields)."""
-        from .staged import from_staged_content
-
-        return from_staged_content(staged)
 
 
 def media_data(media: TextMedia | BinaryMedia) -> bytes:

@@ -6,7 +6,8 @@ is a conflict, settled by `on_conflict`:
 * ``rename`` (the default, what Studio does): the pasted entity gets a fresh key
   (``...-copy``, ``...-copy-2``); the original is untouched.
 * ``replace``: the existing entity gets the clipboard's content as its newest version, by
-  the same rule as `lpconvert.merge` (no new version when the content is the same).
+  the same rule as `lpconvert.merge` (`lpconvert.versions`: no new version when the
+  content is the same).
 * ``skip``: the existing entity is kept as it is, and pasted containers refer to it.
 
 An existing entity of another kind (a unit key that is a section in the package) can
@@ -22,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal, get_args
 
-from ..merge import content_of, import_version
 from ..model import Collection, CompletePackageInput, Entity, EntityVersion, PackageRoot
 from ..package import Package
 from ..problems import Problem, has_errors
+from ..versions import import_version
 from .errors import ClipboardError
 from .model import Clipboard, ClipboardItem
 
@@ -97,8 +98,7 @@ def paste(clipboard: Clipboard, into: Package, on_conflict: str = "rename", *,
         elif on_conflict == "skip":
             result.skipped.append(key)
         else:
-            wanted = content_of(into, version)
-            entity, num, new = import_version(there, version, lambda v: content_of(into, v) == wanted)
+            entity, num, new = import_version(into, there, version)
             if new or entity.draft_version != num:
                 updated[key] = entity.model_copy(update={"draft_version": num})
                 result.replaced.append(key)

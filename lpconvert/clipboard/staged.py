@@ -80,6 +80,7 @@ class StagedContent:
 
 
 def to_staged_content(clipboard: Clipboard) -> StagedContent:
+    """The copy as Studio's clipboard row: one self-contained OLX tree and its files."""
     items = {item.key: item for item in clipboard.items}
     root_item = items[clipboard.root]
     tree = _node(root_item, items)
@@ -180,6 +181,8 @@ def _html_as_cdata(el: etree._Element) -> None:
 
 
 def from_staged_content(staged: Any) -> Clipboard:
+    """A clipboard from a StagedContent (ours, a dict, or any object with its fields);
+    `ClipboardError` saying what is wrong when it does not make a complete clipboard."""
     olx = _field(staged, "olx")
     if isinstance(olx, bytes):
         olx = olx.decode("utf-8", "replace")

@@ -15,7 +15,6 @@ Two packages are "the same" when everything the first one says survives in the s
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from ..formats import CORE_LOSS_KINDS, LossKind
 from ..model import Collection, CompletePackageInput, EntityVersion, HubModel
 from ..package import Package
+from ..versions import media_digest
 
 
 class Keyed(dict):  # type: ignore[type-arg]
@@ -42,14 +42,6 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _digest(package: Package, media: Any) -> str:
-    h = hashlib.sha256()
-    with package.open_media(media) as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class Record(dict):  # type: ignore[type-arg]
     """One model object's fields; `unknown` names the ones lpconvert does not know (its
     pydantic extras), so the `unknown-fields` strip can remove exactly those."""
@@ -67,7 +59,7 @@ def _record(model: HubModel, names: Iterable[str]) -> Record:
 
 def _version(package: Package, version: EntityVersion) -> Record:
     out = _record(version, ("title", "created", "children"))
-    out["media"] = Keyed({path: _digest(package, m) for path, m in version.media.items()})
+    out["media"] = Keyed({path: media_digest(package, m) for path, m in version.media.items()})
     out["attributes"] = _value(dict(version.attributes))
     return out
 
@@ -92,7 +84,7 @@ def picture(package: Package, *, strict: bool = False) -> Picture:
         "learning_package": _record(model.learning_package, ("key", "title", "description", "created", "updated")),
         "entities": entities,
         "collections": Keyed({c.key: _collection(c, strict) for c in model.collections}),
-        "files": Keyed({path: _digest(package, m) for path, m in model.files.items()}),
+        "files": Keyed({path: media_digest(package, m) for path, m in model.files.items()}),
     })
     out.strict = strict
     if model.meta is not None:
