@@ -18,11 +18,11 @@ PLUGIN_SOURCES = sorted(p for p in ROOT.joinpath("plugins").rglob("*.py") if "te
 API_1 = {
     "BinaryMedia", "CONTAINER_TYPES", "Collection", "CommandError", "convert", "LpconvertError", "CompletePackageInput", "Entity", "EntityVersion",
     "FileSink", "FormatOption", "FormatSpec", "LearningPackage", "Limits", "Loc", "Locator", "LossKind",
-    "MediaFile", "Meta", "NullProgress", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
+    "MediaFile", "Meta", "NullProgress", "OLX_TAG", "is_xml_name", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
     "ProblemCode", "Progress", "RawPackage", "ReadOptions", "ResourceMedia", "Severity", "Sink", "Source",
     "SourceError", "StaticRef", "TextMedia", "TreeSink", "WriteOptions", "XmlError", "dotted", "error",
     "hookimpl", "loss_examples", "parse_xml", "scans_links", "static_references", "toml_field_lines",
-    "toml_key", "toml_key_too_deep", "toml_nearest_line", "toml_string", "too_deep", "warning",
+    "toml_key", "toml_key_too_deep", "toml_value", "toml_nearest_line", "toml_string", "too_deep", "warning",
 }
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr, ValidationError, model_validator
 
-from ..consistency import CHILD_TYPE
+from ..vocabulary import CHILD_TYPE
 from ..model import BinaryMedia, ContainerType, EntityKind, NonEmptyStr, TextMedia, VersionNum
 from .errors import ClipboardError
 

@@ -25,6 +25,7 @@ from lpconvert.plugin import (
     Entity,
     EntityVersion,
     MediaFile,
+    OLX_TAG,
     Package,
     Problem,
     ResourceMedia,
@@ -32,15 +33,15 @@ from lpconvert.plugin import (
     WriteOptions,
     XmlError,
     error,
+    is_xml_name,
     parse_xml,
 )
 
 from .assets import package_policy, studio_path
 from .losses import writes_library
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, olx_facts, url_name_path
-from .xmltools import is_xml_name, set_first, xml_text
+from .xmltools import set_first, xml_text
 
-LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
 _LIBRARY_V1_KEY = re.compile(r"^library-v1:([^+]+)\+([^+]+)$")
 _LIBRARY_V2_KEY = re.compile(r"^lib:([^:]+):([^:]+)$")
@@ -184,7 +185,7 @@ class OlxWriter:
         level = ent.container_type
         if facts.get("wrapper"):
             return [el for child in version.children or [] for el in self.child(ent, child, drafts, indent)]
-        tag = facts.get("tag") or LEVEL_TAG[level]
+        tag = facts.get("tag") or OLX_TAG[level]
         url = self.clean(facts.get("url_name") or key, key)
         attrs = {k: encode_value(v) for k, v in version.attributes.items() if k != OLX_FACTS}
         if version.title or "display_name" in attrs:

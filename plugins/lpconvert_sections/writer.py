@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from lpconvert.plugin import CompletePackageInput, Entity, Package, Problem, Sink, TreeSink, WriteOptions
 
-from .entries import CHILD_KEY, current, entry_for, toml_safe
+from .entries import CHILD_KEY, current, entry_for, json_data, toml_safe
 from .naming import Names, slug
 from .plugin import LAYOUT_NAME, PACKAGE_TOML
 from .tomlout import dumps
@@ -45,7 +45,7 @@ def _tables_last(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_text(model: BaseModel, exclude: set[str] | None = None) -> str:
-    data = model.model_dump(mode="json", exclude=exclude)
+    data = json_data(model, exclude=exclude)
     for name in type(model).model_fields:
         if data.get(name, 0) is None:
             del data[name]
@@ -68,7 +68,7 @@ def _package_toml(model: CompletePackageInput) -> dict[str, Any]:
         if toml_safe(rest):
             doc["extra"] = rest
         else:
-            doc["extra_json"] = json.dumps(model.model_dump(mode="json", exclude=_PACKAGE_PARTS), ensure_ascii=False)
+            doc["extra_json"] = json.dumps(json_data(model, exclude=_PACKAGE_PARTS), ensure_ascii=False)
     return _tables_last(doc)
 
 
