@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from .model import CONTAINER_TYPES, BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
+from .model import BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
 from .package import Loc, RawPackage
 from .problems import Problem, ProblemLimit, Severity
 from .staticrefs import scans_links, static_references

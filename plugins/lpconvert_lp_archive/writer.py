@@ -206,8 +206,7 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
         problems.append(warning("loss", f"lp-archive (TOML) has no null: {nulls} null value(s) inside unknown "
                                 "fields are omitted", field="unknown-fields"))
     progress = options.progress
-    if progress:
-        progress.start(len(model.entities), "writing archive")
+    progress.start(len(model.entities), "writing archive")
     for entity in sorted(model.entities, key=lambda e: e.key):
         versions = versions_to_write(entity)
         text = entity_toml(entity, versions).encode("utf-8")
@@ -224,11 +223,9 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
                 sink.mkdir(f"{vdir}/static")
                 for path in sorted(version.media):
                     _write_media(package, sink, f"{vdir}/{path}", version.media[path])
-        if progress:
-            progress.advance()
+        progress.advance()
     for collection in sorted(model.collections, key=lambda c: c.key):
         sink.write_bytes(f"collections/{names.name(collection.key)}.toml",
                          collection_toml(collection, fallback).encode("utf-8"))
-    if progress:
-        progress.finish()
+    progress.finish()
     return problems

@@ -15,7 +15,18 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.plugin import OLX_TAG, Problem, Source, SourceError, XmlError, error, parse_xml, warning
+from lpconvert.plugin import (
+    OLX_TAG,
+    NullProgress,
+    Problem,
+    Progress,
+    Source,
+    SourceError,
+    XmlError,
+    error,
+    parse_xml,
+    warning,
+)
 
 from .assets import CourseFiles
 from .values import FILE_TYPES, OLX_FACTS, block_file, component_key, decode_attributes
@@ -73,8 +84,8 @@ class OlxWalk:
         self.consumed: set[str] = set()
         self.static_used: set[str] = set()
         self.container_keys: dict[tuple[str, str], str] = {}
-        self.progress: Any = None
-        """The run's progress reporter (`ReadOptions.progress`), or None: one step per XML file parsed."""
+        self.progress: Progress = NullProgress()
+        """The run's progress reporter (`ReadOptions.progress`): one step per XML file parsed."""
         self.component_files: dict[str, str] = {}
         self.seq_draft_inserts: dict[str, list[tuple[int, str]]] = {}
         self.course_key_parts: tuple[str, str, str] | None = None
@@ -90,8 +101,7 @@ class OlxWalk:
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
         """The root element of an XML file, or None with the problem recorded."""
-        if self.progress is not None:
-            self.progress.advance()
+        self.progress.advance()
         data = self.prefetched.pop(path, None)
         if data is None:
             try:

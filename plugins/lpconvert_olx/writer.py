@@ -22,12 +22,14 @@ from typing import Any
 from lxml import etree
 
 from lpconvert.plugin import (
+    OLX_TAG,
     Entity,
     EntityVersion,
     MediaFile,
-    OLX_TAG,
+    NullProgress,
     Package,
     Problem,
+    Progress,
     ResourceMedia,
     TreeSink,
     WriteOptions,
@@ -115,13 +117,13 @@ class OlxWriter:
         self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
-        self.progress: Any = None
-        """The run's progress reporter (`WriteOptions.progress`), or None: one step per entity filed."""
+        self.progress: Progress = NullProgress()
+        """The run's progress reporter (`WriteOptions.progress`): one step per entity filed."""
         self.filed: set[str] = set()
 
     def tick(self, key: str) -> None:
         """One step of progress the first time an entity is filed (drafts visit some twice)."""
-        if self.progress is not None and key not in self.filed:
+        if key not in self.filed:
             self.filed.add(key)
             self.progress.advance()
 
@@ -474,16 +476,13 @@ class OlxWriter:
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
     def write_files(self) -> None:
-        if self.progress is not None:
-            self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
+        self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
         for path in sorted(self.static):
             self.put_media(path, self.static[path])
-            if self.progress is not None:
-                self.progress.advance()
+            self.progress.advance()
         for path in sorted(self.model.files):
             self.put_media(path, self.model.files[path])
-            if self.progress is not None:
-                self.progress.advance()
+            self.progress.advance()
 
 
 def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[Problem]:
@@ -496,13 +495,11 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     as_library = writes_library(package.model, options.extra or {})
     writer = OlxWriter(package, sink, "library" if as_library else "course")
     writer.progress = options.progress
-    if writer.progress is not None:
-        writer.progress.start(len(package.model.entities), "writing olx")
+    writer.progress.start(len(package.model.entities), "writing olx")
     if as_library:
         writer.write_library()
     else:
         writer.write_course()
     writer.write_files()
-    if writer.progress is not None:
-        writer.progress.finish()
+    writer.progress.finish()
     return writer.problems

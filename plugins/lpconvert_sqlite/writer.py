@@ -156,8 +156,7 @@ def _write_entities(conn: sqlite3.Connection, package: Package, media: _Media, o
             children.extend((entity_id, v.version_num, i, key) for i, key in enumerate(v.children or ()))
             for path, m in v.media.items():
                 media.add(entity_id, v.version_num, path, m)
-        if progress:
-            progress.advance()
+        progress.advance()
         if len(entities) >= BATCH:
             _flush(conn, "entities", 10, entities)
             _flush(conn, "versions", 8, versions)
@@ -211,8 +210,7 @@ def write_sqlite(package: Package, sink: Sink, options: WriteOptions) -> list[Pr
                          [("format", "lpconvert-sqlite"), ("format_version", str(FORMAT_VERSION))])
         conn.execute("INSERT INTO package VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _package_row(package))
         progress = options.progress
-        if progress:
-            progress.start(len(package.model.entities), "writing sqlite")
+        progress.start(len(package.model.entities), "writing sqlite")
         media = _Media(conn, package)
         _write_entities(conn, package, media, options)
         _write_collections(conn, package)
@@ -220,8 +218,7 @@ def write_sqlite(package: Package, sink: Sink, options: WriteOptions) -> list[Pr
             media.add(None, None, path, m)
         media.flush()
         conn.execute("COMMIT")
-        if progress:
-            progress.finish()
+        progress.finish()
     finally:
         conn.close()
     return []
