@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .progress import NullProgress, Progress  # light: sys and time only
+
 if TYPE_CHECKING:  # pragma: no cover
     from .package import Package, RawPackage
     from .problems import Problem
     from .storage import Sink, Source
-
-from .progress import NullProgress, Progress
 
 PLUGIN_API_VERSION = 1
 """The plugin API major version. A plugin module declares the version it was written for as
@@ -32,7 +32,7 @@ PLUGIN_API_VERSION = 1
 
 @dataclass(frozen=True)
 class _RunOptions:
-    """What a reader or writer is told. `extra` carries format-specific options (``-O key=value``).
+    """What a reader or writer is told. `extra` carries format-specific options (``-I``/``-O key=value``).
 
     `progress` is always a reporter, never None (a `NullProgress` when nobody watches), so a
     reader or writer calls it without a guard. None given here, as older callers did, becomes
@@ -49,12 +49,12 @@ class _RunOptions:
 
 @dataclass(frozen=True)
 class ReadOptions(_RunOptions):
-    """What a reader is told (`_RunOptions`)."""
+    """What a reader is told: `progress` (never None) and `extra`, the ``-I key=value`` options."""
 
 
 @dataclass(frozen=True)
 class WriteOptions(_RunOptions):
-    """What a writer is told (`_RunOptions`)."""
+    """What a writer is told: `progress` (never None) and `extra`, the ``-O key=value`` options."""
 
 
 @dataclass(frozen=True)
