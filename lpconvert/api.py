@@ -202,9 +202,10 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
             spec = found
         read_options = checked_options(spec, options, "reader")
         reader = spec.load_reader()
+        progress = progress or NullProgress()
         with paused_gc():
-            raw = reader(src, ReadOptions(progress=progress or NullProgress(), extra=read_options))
-            (progress or NullProgress()).start(None, "validating")  # checks of every entity: seconds at 10K
+            raw = reader(src, ReadOptions(progress=progress, extra=read_options))
+            progress.start(None, "validating")  # checks of every entity: seconds at 10K
             model, problems = validate_raw(raw, strict=strict)
     except LpconvertError:
         src.close()
@@ -312,8 +313,8 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     options = checked_options(spec, options, "writer")
     allowed = check_allow_loss(allow_loss)
     check_destination(destination, spec, force=force, inputs=[*inputs, *([package.source] if package.source else [])])
-    if progress is not None:  # the loss check looks at every entity: seconds at 10,000, said on the terminal
-        progress.start(None, f"checking what {spec.name} cannot hold")
+    progress = progress or NullProgress()
+    progress.start(None, f"checking what {spec.name} cannot hold")  # every entity: seconds at 10,000
     try:
         losses = losses_for(package, spec, options)
     except SourceError as exc:
@@ -324,7 +325,7 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     writer = spec.load_writer()
     try:
         with open_sink(destination, kind, force=force, timestamp=package_timestamp(package)) as sink:  # type: ignore[arg-type]
-            extra = writer(package, sink, WriteOptions(progress=progress or NullProgress(), extra=options))
+            extra = writer(package, sink, WriteOptions(progress=progress, extra=options))
             problems = losses + list(extra or [])
             if strict and has_errors(_as_strict(problems, allowed)):
                 raise _StrictAbort(_as_strict(problems, allowed))

@@ -25,14 +25,12 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from .model import CONTAINER_TYPES, BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
+from .model import BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
 from .package import Loc, RawPackage
 from .problems import Problem, ProblemLimit, Severity
-from .staticrefs import STATIC_REF, scans_links, static_references
+from .staticrefs import scans_links, static_references
+from .vocabulary import CHILD_TYPE
 from .xmlsafe import DEFAULT_MAX_DEPTH, XmlError, parse_xml
-
-CHILD_TYPE: dict[str, str | None] = {"section": "subsection", "subsection": "unit", "unit": None}
-"""What a container's children must be; None means components."""
 
 DEFAULT_MAX_TEXT = 64 << 20
 
@@ -416,4 +414,4 @@ def _check_orphans(r: _Reporter, by_key: dict[str, tuple[Entity, int]], collecti
                    ("entities", i))
 
 
-__all__ = ["check_consistency", "CHILD_TYPE", "CONTAINER_TYPES", "STATIC_REF"]
+__all__ = ["check_consistency"]

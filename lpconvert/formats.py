@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .progress import NullProgress, Progress  # light: sys and time only
+
 if TYPE_CHECKING:  # pragma: no cover
     from .package import Package, RawPackage
     from .problems import Problem
-    from .progress import Progress
     from .storage import Sink, Source
 
 PLUGIN_API_VERSION = 1
@@ -30,19 +31,30 @@ PLUGIN_API_VERSION = 1
 
 
 @dataclass(frozen=True)
-class ReadOptions:
-    """What a reader is told. `extra` carries format-specific options (``-O key=value``)."""
+class _RunOptions:
+    """What a reader or writer is told. `extra` carries format-specific options (``-I``/``-O key=value``).
 
-    progress: Progress | None = None
+    `progress` is always a reporter, never None (a `NullProgress` when nobody watches), so a
+    reader or writer calls it without a guard. None given here, as older callers did, becomes
+    a `NullProgress`; a plugin that still guards with ``if options.progress:`` keeps working.
+    """
+
+    progress: Progress = field(default_factory=NullProgress)
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.progress is None:
+            object.__setattr__(self, "progress", NullProgress())
 
 
 @dataclass(frozen=True)
-class WriteOptions:
-    """What a writer is told. `extra` carries format-specific options (``-O key=value``)."""
+class ReadOptions(_RunOptions):
+    """What a reader is told: `progress` (never None) and `extra`, the ``-I key=value`` options."""
 
-    progress: Progress | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class WriteOptions(_RunOptions):
+    """What a writer is told: `progress` (never None) and `extra`, the ``-O key=value`` options."""
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # writing and locating TOML
     "toml_string": ("lpconvert.tomltext", "basic_string"),
     "toml_key": ("lpconvert.tomltext", "key"),
+    "toml_value": ("lpconvert.tomltext", "value"),
     "toml_field_lines": ("lpconvert.tomltext", "field_lines"),
     "toml_nearest_line": ("lpconvert.tomltext", "nearest_line"),
+    # the model's shared vocabulary
+    "OLX_TAG": ("lpconvert.vocabulary", "OLX_TAG"),
+    "is_xml_name": ("lpconvert.vocabulary", "is_xml_name"),
     # /static/ references in OLX and HTML
     "StaticRef": ("lpconvert.staticrefs", "StaticRef"),
     "static_references": ("lpconvert.staticrefs", "static_references"),

@@ -2,12 +2,16 @@
 
 The lp-archive and sections formats write TOML line by line (tomlkit's document model costs
 minutes on a 100,000-component library) and map problems back to TOML lines. What they
-share (escaping, the line scan, the nearest-line lookup) lives here so that a fix reaches both.
+share (escaping, values, the line scan, the nearest-line lookup) lives here so that a fix
+reaches both: they once had two value encoders that disagreed about NaN.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import date, datetime, time
+from typing import Any
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
@@ -32,9 +36,68 @@ def basic_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 4096
+
+
 def key(name: str) -> str:
-    """A bare key when TOML allows one, else a quoted key."""
-    return name if _BARE_KEY.fullmatch(name) else basic_string(name)
+    """A bare key when TOML allows one, else a quoted key.
+
+    Remembered: a library repeats the same few dozen field names thousands of times (bounded,
+    so a package of many distinct attribute names cannot grow it without end)."""
+    text = _KEYS.get(name)
+    if text is None:
+        text = name if _BARE_KEY.fullmatch(name) else basic_string(name)
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[name] = text
+    return text
+
+
+def value(v: Any) -> str:
+    """One TOML value, for any value the hub model can hold.
+
+    TOML 1.0 has ``nan``, ``inf`` and ``-inf``, and both the reader lpconvert uses (tomllib)
+    and upstream's (tomlkit) read them back, so a float is never refused. TOML has no null: a
+    None inside a list or table is left out (a writer counts or routes them first and says so);
+    a None on its own, or a type TOML has no word for, is a TypeError. A datetime keeps its
+    offset (``Z`` for UTC) and a naive one stays a local date-time, so it reads back equal.
+
+    The exact types the model holds most (str, bool, int) are tried first, with `type(v) is`:
+    they are most of a library's values, and this runs for every one of them.
+    """
+    kind = type(v)
+    if kind is str:
+        return basic_string(v)
+    if kind is bool:
+        return "true" if v else "false"
+    if kind is int:
+        return str(v)
+    return _other_value(v)
+
+
+def _other_value(v: Any) -> str:
+    """Every other value, and subclasses of the common ones."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return basic_string(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return repr(v)
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, datetime):
+        text = v.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(v, date | time):
+        return v.isoformat()
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(value(x) for x in v if x is not None) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{key(k if type(k) is str else str(k))} = {value(x)}"
+                               for k, x in v.items() if x is not None) + "}"
+    raise TypeError("TOML has no null" if v is None else f"TOML cannot hold a {type(v).__name__}")
 
 
 def nearest_line(lines: dict[str, int], field: str) -> int | None:

@@ -172,3 +172,24 @@ def test_a_schema_problem_names_the_json_path_with_quoted_keys(tmp_path):
     with lpconvert.read(str(path)) as result:
         fields = {p.field for p in result.problems if p.code == "invalid-value"}
     assert 'entities[3].versions[1].media["static/a b.png"].text' in fields
+
+
+def test_nan_and_infinity_are_a_loss_said_before_writing(tmp_path):
+    """JSON has no NaN: the document says null, and the user is told first (--strict refuses)."""
+    from lpconvert.package import Package
+
+    html = {"version_num": 1, "title": "T", "media": {"block.xml": {"text": "<html/>"}}}
+    package = Package(CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:x:y", "title": "T", "tool": {"ratio": float("nan")}},
+        "entities": [{"key": "xblock.v1:html:a", "draft_version": 1,
+                      "versions": [{**html, "attributes": {"weight": float("-inf"), "max": 2.5}}]}]}))
+    refused = lpconvert.write(package, str(tmp_path / "strict.json"), strict=True)
+    assert not refused.written and not (tmp_path / "strict.json").exists()
+    out = tmp_path / "out.json"
+    written = lpconvert.write(package, str(out), strict=True, allow_loss=["non-finite-numbers"])
+    losses = [p for p in written.problems if p.code == "loss"]
+    assert [p.field for p in losses] == ["non-finite-numbers"]
+    assert "2 such number(s)" in losses[0].message and "lib:x:y, xblock.v1:html:a" in losses[0].message
+    doc = json.loads(out.read_text())  # standard JSON: no NaN token in it
+    assert doc["learning_package"]["tool"] == {"ratio": None}
+    assert doc["entities"][0]["versions"][0]["attributes"] == {"weight": None, "max": 2.5}

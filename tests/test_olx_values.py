@@ -39,3 +39,9 @@ def test_json_values_survive_writing_and_reading(value: object) -> None:
 def test_url_names_with_colons_are_subfolders() -> None:
     assert block_file("problem", "week1:quiz") == "problem/week1/quiz.xml"
     assert block_file("html", "a:b", drafts=True) == "drafts/html/a/b.xml"
+
+
+def test_nan_and_infinity_in_an_attribute_stay_text() -> None:
+    """JSON has no NaN or Infinity: as floats they would reach the json format as null."""
+    for text in ("-Infinity", "[1, NaN]", '{"a": Infinity}'):
+        assert decode_value(text) == text

@@ -18,11 +18,11 @@ PLUGIN_SOURCES = sorted(p for p in ROOT.joinpath("plugins").rglob("*.py") if "te
 API_1 = {
     "BinaryMedia", "CONTAINER_TYPES", "Collection", "CommandError", "convert", "LpconvertError", "CompletePackageInput", "Entity", "EntityVersion",
     "FileSink", "FormatOption", "FormatSpec", "LearningPackage", "Limits", "Loc", "Locator", "LossKind",
-    "MediaFile", "Meta", "NullProgress", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
+    "MediaFile", "Meta", "NullProgress", "OLX_TAG", "is_xml_name", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
     "ProblemCode", "Progress", "RawPackage", "ReadOptions", "ResourceMedia", "Severity", "Sink", "Source",
     "SourceError", "StaticRef", "TextMedia", "TreeSink", "WriteOptions", "XmlError", "dotted", "error",
     "hookimpl", "loss_examples", "parse_xml", "scans_links", "static_references", "toml_field_lines",
-    "toml_key", "toml_key_too_deep", "toml_nearest_line", "toml_string", "too_deep", "warning",
+    "toml_key", "toml_key_too_deep", "toml_value", "toml_nearest_line", "toml_string", "too_deep", "warning",
 }
 
 
@@ -68,3 +68,16 @@ def test_importing_the_plugin_api_for_registration_stays_light() -> None:
             "print(sorted(m for m in ('pydantic', 'lxml', 'fsspec', 'lpconvert.model') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_reader_or_writer_is_always_given_a_progress_reporter() -> None:
+    """`options.progress` is never None, so a plugin calls it without a guard; an older caller
+    that still passes None explicitly gets a silent reporter, not an AttributeError later."""
+    from lpconvert.plugin import NullProgress, ReadOptions, WriteOptions
+
+    for options in (ReadOptions(), WriteOptions(), ReadOptions(progress=None), WriteOptions(None, {"k": "v"})):
+        assert isinstance(options.progress, NullProgress)
+        options.progress.start(3, "reading")
+        options.progress.advance()
+        options.progress.finish()
+    assert WriteOptions(None, {"k": "v"}).extra == {"k": "v"}

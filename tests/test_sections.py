@@ -280,3 +280,22 @@ def test_a_table_value_keeps_its_key_order_when_a_plain_key_follows_a_table() ->
     assert back == doc
     assert list(back["root"]["attributes"]) == ["teams_configuration", "after"]
     assert list(back["root"]["attributes"]["teams_configuration"]) == ["topics", "max_team_size", "extra"]
+
+
+def test_a_table_with_a_null_keeps_its_nan_and_infinity(tmp_path: Path) -> None:
+    """TOML has no null, so such a table is written as JSON text; pydantic's JSON mode would make
+    the NaN a second null there, which reads back as something the source never said."""
+    from lpconvert.model import CompletePackageInput
+    from lpconvert.package import Package
+
+    html = {"version_num": 1, "title": "T", "media": {"block.xml": {"text": "<html/>"}}}
+    tool = {"ratio": float("nan"), "ceiling": float("inf"), "unset": None}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:x:y", "title": "T", "tool": tool},
+        "entities": [{"key": "xblock.v1:html:a", "draft_version": 1, "versions": [html], "weird": tool}]})
+    out = _write(Package(model), tmp_path / "out")
+    assert "learning_package_json" in tomllib.loads((out / "package.toml").read_text())
+    with lpconvert.read(str(out), "sections") as back:
+        assert back.package is not None
+        assert repr(back.package.model.learning_package.model_extra["tool"]) == repr(tool)
+        assert repr(back.package.model.entities[0].model_extra["weird"]) == repr(tool)

@@ -277,3 +277,22 @@ def test_problems_point_at_table_row_and_column_and_the_line_inside_block_xml(tm
     assert out[0] == "broken.sqlite"
     assert f"  [{block}:3]: error: xblock.v1:html:intro v2: block.xml not well-formed XML" in "\n".join(out)
     assert any(line.startswith(f"  [{title}]: error: ") for line in out)
+
+
+def test_nan_and_infinity_in_unknown_fields_survive(tmp_path: Path) -> None:
+    """The database's JSON columns are lpconvert's own: NaN and infinity are kept there, not
+    turned into null as pydantic's JSON mode would."""
+    block = {"block.xml": {"text": "<html/>"}}
+    odd = {"ratio": float("nan"), "cap": [float("inf"), float("-inf")]}
+    model = CompletePackageInput.model_validate({
+        "learning_package": {"key": "lib:x:y", "title": "T", "tool": odd}, "custom": odd,
+        "entities": [{"key": "xblock.v1:html:a", "draft_version": 1, "weird": odd,
+                      "versions": [{"version_num": 1, "title": "v", "media": block}]}]})
+    out = tmp_path / "o.sqlite"
+    written = lpconvert.write(Package(model), str(out))
+    assert written.ok and written.problems == []
+    with lpconvert.read(str(out)) as back:
+        assert back.package is not None
+        got = back.package.model
+        assert [repr(x) for x in (got.learning_package.model_extra["tool"], got.model_extra["custom"],
+                                  got.entities[0].model_extra["weird"])] == [repr(odd)] * 3

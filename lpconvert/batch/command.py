@@ -123,13 +123,13 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
     from ..cli import UsageError
     from .engine import convert_many
     from .plan import PlanError
-    from .progress import BatchProgress, for_terminal
+    from .progress import QuietBatchProgress, for_terminal
     from .resume import read_report
 
     started = time.monotonic()
     counts: Counter[str] = Counter()
     failures: list[tuple[str, str]] = []
-    progress: BatchProgress | None = None
+    progress = QuietBatchProgress()  # until planning says how many packages there are
     report: TextIO | None = None  # opened once planning has succeeded: a usage error leaves it as it was
 
     def planned(total: int) -> None:
@@ -137,8 +137,7 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
         progress = for_terminal(total)
 
     def running(slots: int) -> None:
-        if progress is not None:
-            progress.start(slots)
+        progress.start(slots)
 
     try:
         previous = read_report(args.report) if args.resume else None
@@ -157,8 +156,7 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
             counts[record.status] += 1
             if record.status in ("failed", "timeout"):
                 failures.append((record.input, record.error or record.status))
-            if progress is not None:
-                progress.record(record.status)
+            progress.record(record.status)
     except (PlanError, LpconvertError) as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
@@ -166,8 +164,7 @@ def _run(args: argparse.Namespace, to: str | None, allow_loss: list[str], read_o
                          f"{args.report}; run again with --resume to go on\n")
         return 130
     finally:
-        if progress is not None:
-            progress.finish()
+        progress.finish()
         if report is not None:
             report.close()
     _summary(args, counts, failures, time.monotonic() - started)

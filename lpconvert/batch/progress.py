@@ -12,7 +12,22 @@ import time
 from typing import TextIO
 
 
-class BatchProgress:
+class QuietBatchProgress:
+    """A batch nobody watches (stderr is no terminal, or LPCONVERT_NO_PROGRESS): the calls, no output.
+
+    What `for_terminal` gives instead of None, so the batch command reports without a guard."""
+
+    def start(self, slots: int) -> None:
+        pass
+
+    def record(self, status: str) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class BatchProgress(QuietBatchProgress):
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.total = total
@@ -58,13 +73,13 @@ class BatchProgress:
         self.stream.flush()
 
 
-def for_terminal(total: int, stream: TextIO | None = None) -> BatchProgress | None:
+def for_terminal(total: int, stream: TextIO | None = None) -> QuietBatchProgress:
     """A progress line when `stream` (default stderr) is a terminal and LPCONVERT_NO_PROGRESS
-    is not set, as for single conversions."""
+    is not set, as for single conversions; else a quiet one."""
     if os.environ.get("LPCONVERT_NO_PROGRESS"):
-        return None
+        return QuietBatchProgress()
     stream = stream or sys.stderr
     try:
-        return BatchProgress(total, stream) if stream.isatty() else None
+        return BatchProgress(total, stream) if stream.isatty() else QuietBatchProgress()
     except (AttributeError, ValueError):
-        return None
+        return QuietBatchProgress()

@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StrictStr, ValidationError, model_validator
 
-from ..consistency import CHILD_TYPE
 from ..model import BinaryMedia, ContainerType, EntityKind, NonEmptyStr, TextMedia, VersionNum
+from ..vocabulary import CHILD_TYPE
 from .errors import ClipboardError
 
 FORMAT = "lpconvert-clipboard"

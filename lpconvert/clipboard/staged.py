@@ -30,11 +30,11 @@ from typing import Any
 
 from lxml import etree
 
+from ..vocabulary import OLX_TAG, is_xml_name
 from ..xmlsafe import XmlError, parse_xml
 from .errors import ClipboardError
 from .model import Clipboard, ClipboardItem, inline_media, media_data
 
-OLX_TAG: dict[str, str] = {"unit": "vertical", "subsection": "sequential", "section": "chapter"}
 CONTAINER_OF_TAG: dict[str, str] = {tag: kind for kind, tag in OLX_TAG.items()}
 NS = "https://openedx.org/lpconvert/clipboard"
 NSMAP = {"lpconvert": NS}
@@ -123,7 +123,7 @@ def _node(item: ClipboardItem, items: dict[str, ClipboardItem]) -> etree._Elemen
         exact = True
         for name, value in item.attributes.items():
             text = value if isinstance(value, str) else json.dumps(value)
-            if name not in ("url_name", "display_name") and _is_xml_name(name):
+            if name not in ("url_name", "display_name") and is_xml_name(name):
                 el.set(name, text)
                 exact = exact and _attribute_value(text) == value
             else:
@@ -160,10 +160,6 @@ def _node(item: ClipboardItem, items: dict[str, ClipboardItem]) -> etree._Elemen
     if not item.can_stand_alone:
         el.set(_STANDALONE, "false")
     return el
-
-
-def _is_xml_name(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z_][\w.\-]*", name))
 
 
 def _html_as_cdata(el: etree._Element) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
+from lpconvert.plugin import FormatSpec, LossKind, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -38,6 +38,8 @@ def lpconvert_formats() -> list[FormatSpec]:
             writer="lpconvert_json.writer:write_json",
             output="file",
             cannot_hold=frozenset(),
+            losses=(LossKind("non-finite-numbers", "NaN and infinity in settings or unknown fields (JSON has "
+                             "neither; written as null)", "lpconvert_json.losses:non_finite_numbers"),),
             problem_codes=(
                 ProblemCode("json-syntax", "error", "the JSON document does not parse"),
                 ProblemCode("json-too-deep", "error",

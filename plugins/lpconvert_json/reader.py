@@ -161,8 +161,7 @@ def read_json(source: Source, options: ReadOptions) -> RawPackage:
     if name is None:
         raw.problems.append(error("missing-file", "expected one .json document", source.label))
         return raw
-    if options.progress is not None:  # one decode call: a phase with a name, not a count
-        options.progress.start(None, "reading json")
+    options.progress.start(None, "reading json")  # one decode call: a phase with a name, not a count
     local = source.local_path()
     tmp: str | None = None
     handle = None

@@ -79,8 +79,7 @@ def write_json(package: Package, sink: Sink, options: WriteOptions) -> list[Prob
     assert isinstance(sink, FileSink), "the json format writes one file"
     model = package.model
     progress = options.progress
-    if progress:
-        progress.start(len(model.entities), "writing json")
+    progress.start(len(model.entities), "writing json")
     with sink.open() as out:
         out.write(b"{")
         w = _Writer(out)
@@ -91,8 +90,7 @@ def write_json(package: Package, sink: Sink, options: WriteOptions) -> list[Prob
         def entities() -> Any:
             for entity in model.entities:
                 yield entity_json(package, entity)
-                if progress:
-                    progress.advance()
+                progress.advance()
 
         w.array("entities", entities())
         w.array("collections", (dump(c) for c in model.collections))
@@ -104,6 +102,5 @@ def write_json(package: Package, sink: Sink, options: WriteOptions) -> list[Prob
             for name, value in model.model_dump(mode="json", include=set(model.model_extra)).items():
                 w.member(name, value)
         out.write(b"\n}\n")
-    if progress:
-        progress.finish()
+    progress.finish()
     return []

@@ -243,13 +243,11 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
             others.append(path)
 
     progress = options.progress
-    if progress:
-        progress.start(len(entity_files) + len(collection_files), "reading archive")
+    progress.start(len(entity_files) + len(collection_files), "reading archive")
     entities: list[dict[str, Any]] = []
     for path in entity_files:
         doc = _parse(source, path, raw.problems)
-        if progress:
-            progress.advance()
+        progress.advance()
         if doc is None:
             continue
         entity = _entity_from_toml(doc, path, raw.problems)
@@ -264,8 +262,7 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
     collections: list[dict[str, Any]] = []
     for path in collection_files:
         doc = _parse(source, path, raw.problems)
-        if progress:
-            progress.advance()
+        progress.advance()
         if doc is None:
             continue
         table = _table(doc, "collection", path, raw.problems, ("collection",))
@@ -274,8 +271,7 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
         raw.origins[("collections", len(collections))] = Origin(path, locator)
         collections.append(dict(table))
     data["collections"] = collections
-    if progress:
-        progress.finish()
+    progress.finish()
 
     for paths in media_index.values():
         others.extend(paths)

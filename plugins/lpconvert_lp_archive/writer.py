@@ -7,13 +7,12 @@ comment when unpublished, an explicit directory entry for every folder (includin
 
 TOML is produced by hand rather than through tomlkit: the shapes are fixed and small, and
 for a 100,000-component library tomlkit's document model costs more than everything else
-the writer does. Values of unknown fields (rare, any shape) do go through tomlkit.
+the writer does. Values of unknown fields (rare, any shape) go through the core's `toml_value`,
+which the sections layout writes with too.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +30,7 @@ from lpconvert.plugin import (
     WriteOptions,
     toml_key,
     toml_string as basic_string,
+    toml_value,
     warning,
 )
 
@@ -44,28 +44,8 @@ def toml_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()[:-6] + "Z"  # isoformat ends "+00:00" once in UTC
 
 
-def toml_value(value: Any) -> str:
-    """Any JSON-like value as TOML. TOML has no null: None inside a list or table is omitted
-    (`count_nulls` lets the writer say so)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return toml_str(value)
-    if isinstance(value, datetime):
-        return toml_datetime(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(v) for v in value if v is not None) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key(str(k))} = {toml_value(v)}" for k, v in value.items() if v is not None) + "}"
-    return toml_str(str(value))
-
-
 def count_nulls(value: Any) -> int:
-    """How many None values `toml_value` would omit from this value."""
+    """How many None values `toml_value` would omit from this value (TOML has no null)."""
     if value is None:
         return 1
     if isinstance(value, dict):
@@ -226,8 +206,7 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
         problems.append(warning("loss", f"lp-archive (TOML) has no null: {nulls} null value(s) inside unknown "
                                 "fields are omitted", field="unknown-fields"))
     progress = options.progress
-    if progress:
-        progress.start(len(model.entities), "writing archive")
+    progress.start(len(model.entities), "writing archive")
     for entity in sorted(model.entities, key=lambda e: e.key):
         versions = versions_to_write(entity)
         text = entity_toml(entity, versions).encode("utf-8")
@@ -244,11 +223,9 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
                 sink.mkdir(f"{vdir}/static")
                 for path in sorted(version.media):
                     _write_media(package, sink, f"{vdir}/{path}", version.media[path])
-        if progress:
-            progress.advance()
+        progress.advance()
     for collection in sorted(model.collections, key=lambda c: c.key):
         sink.write_bytes(f"collections/{names.name(collection.key)}.toml",
                          collection_toml(collection, fallback).encode("utf-8"))
-    if progress:
-        progress.finish()
+    progress.finish()
     return problems

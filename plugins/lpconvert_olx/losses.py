@@ -21,12 +21,12 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package
+from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package, is_xml_name
 from lpconvert.plugin import loss_examples as examples
 
 from .assets import package_policy, studio_path
 from .values import OLX_FACTS, encode_value, olx_facts
-from .xmltools import is_xml_name, xml_text
+from .xmltools import xml_text
 
 
 def writes_library(model: CompletePackageInput, options: Mapping[str, str]) -> bool:

@@ -40,8 +40,7 @@ def read_olx(source: Source, options: ReadOptions) -> RawPackage:
     data: dict[str, Any] = {}
     raw = RawPackage(data=data, problems=reader.problems, resources=source)
     reader.progress = options.progress
-    if reader.progress is not None:
-        reader.progress.start(sum(1 for path in source.files if path.endswith(".xml")), "reading olx")
+    reader.progress.start(sum(1 for path in source.files if path.endswith(".xml")), "reading olx")
     if source.exists("course.xml"):
         _read_course(reader, data)
     elif source.exists("library.xml"):
@@ -64,8 +63,7 @@ def read_olx(source: Source, options: ReadOptions) -> RawPackage:
         if path not in reader.consumed and path not in reader.static_used:
             files[path] = {"resource": path, "size": size}
     data["files"] = files
-    if reader.progress is not None:
-        reader.progress.finish()
+    reader.progress.finish()
     return raw
 
 

@@ -49,12 +49,20 @@ file type written inline, ``in_file`` for another type in a file of its own).
 """
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def decode_value(text: str) -> Any:
-    """An attribute's text as the hub holds it: JSON when that round-trips exactly, else the string."""
+    """An attribute's text as the hub holds it: JSON when that round-trips exactly, else the string.
+
+    Python's json reads ``NaN``, ``Infinity`` and ``-Infinity``, which JSON does not have: such
+    text stays a string, or ``weight="-Infinity"`` would become a float that the json format
+    can only write as null."""
     if not text or text[0] not in '-0123456789tfn[{"':
         return text
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except (ValueError, RecursionError):  # nested deeper than Python recurses: a string, kept as it is
         return text
     if isinstance(value, str):

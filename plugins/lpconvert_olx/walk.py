@@ -15,7 +15,18 @@ from typing import Any
 
 from lxml import etree
 
-from lpconvert.plugin import Problem, Source, SourceError, XmlError, error, parse_xml, warning
+from lpconvert.plugin import (
+    OLX_TAG,
+    NullProgress,
+    Problem,
+    Progress,
+    Source,
+    SourceError,
+    XmlError,
+    error,
+    parse_xml,
+    warning,
+)
 
 from .assets import CourseFiles
 from .values import FILE_TYPES, OLX_FACTS, block_file, component_key, decode_attributes
@@ -24,7 +35,6 @@ from .xmltools import cdata_safe, element_text, elements, is_pointer, is_setting
 SECTION_TAGS = ("chapter",)
 SUBSECTION_TAGS = ("sequential", "videosequence")
 UNIT_TAGS = ("vertical",)
-LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 COURSE_EXTRA_TAGS = ("wiki", "textbook")
 """Children of <course> that are settings, not chapters: kept in the root's @olx facts."""
 
@@ -74,8 +84,8 @@ class OlxWalk:
         self.consumed: set[str] = set()
         self.static_used: set[str] = set()
         self.container_keys: dict[tuple[str, str], str] = {}
-        self.progress: Any = None
-        """The run's progress reporter (`ReadOptions.progress`), or None: one step per XML file parsed."""
+        self.progress: Progress = NullProgress()
+        """The run's progress reporter (`ReadOptions.progress`): one step per XML file parsed."""
         self.component_files: dict[str, str] = {}
         self.seq_draft_inserts: dict[str, list[tuple[int, str]]] = {}
         self.course_key_parts: tuple[str, str, str] | None = None
@@ -91,8 +101,7 @@ class OlxWalk:
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> etree._Element | None:
         """The root element of an XML file, or None with the problem recorded."""
-        if self.progress is not None:
-            self.progress.advance()
+        self.progress.advance()
         data = self.prefetched.pop(path, None)
         if data is None:
             try:
@@ -234,11 +243,11 @@ class OlxWalk:
         url = self.url_name_of(el, facts)
         if path is None:
             facts["inline"] = True
-        if defn.tag != LEVEL_TAG[level]:
+        if defn.tag != OLX_TAG[level]:
             facts["tag"] = defn.tag
         key = self.container_keys.get((level, url))
         if key is None:
-            key = url if not self.taken(url) else self.unique_key(f"{LEVEL_TAG[level]}+{url}")
+            key = url if not self.taken(url) else self.unique_key(f"{OLX_TAG[level]}+{url}")
             self.container_keys[(level, url)] = key
             self.reserved.add(key)
         if not self.first_definition(key, path or f"{where}:{el.sourceline}", drafts):

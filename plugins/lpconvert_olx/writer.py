@@ -22,25 +22,28 @@ from typing import Any
 from lxml import etree
 
 from lpconvert.plugin import (
+    OLX_TAG,
     Entity,
     EntityVersion,
     MediaFile,
+    NullProgress,
     Package,
     Problem,
+    Progress,
     ResourceMedia,
     TreeSink,
     WriteOptions,
     XmlError,
     error,
+    is_xml_name,
     parse_xml,
 )
 
 from .assets import package_policy, studio_path
 from .losses import writes_library
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, olx_facts, url_name_path
-from .xmltools import is_xml_name, set_first, xml_text
+from .xmltools import set_first, xml_text
 
-LEVEL_TAG = {"section": "chapter", "subsection": "sequential", "unit": "vertical"}
 _COURSE_KEY = re.compile(r"^course-v1:([^+]+)\+([^+]+)\+([^+]+)$")
 _LIBRARY_V1_KEY = re.compile(r"^library-v1:([^+]+)\+([^+]+)$")
 _LIBRARY_V2_KEY = re.compile(r"^lib:([^:]+):([^:]+)$")
@@ -114,13 +117,13 @@ class OlxWriter:
         self.drafts: list[tuple[str, str]] = []  # (unit key, sequential url_name)
         self.parent_of: dict[str, str] = {}
         self.course_parts = course_key_parts(self.model.learning_package.key)
-        self.progress: Any = None
-        """The run's progress reporter (`WriteOptions.progress`), or None: one step per entity filed."""
+        self.progress: Progress = NullProgress()
+        """The run's progress reporter (`WriteOptions.progress`): one step per entity filed."""
         self.filed: set[str] = set()
 
     def tick(self, key: str) -> None:
         """One step of progress the first time an entity is filed (drafts visit some twice)."""
-        if self.progress is not None and key not in self.filed:
+        if key not in self.filed:
             self.filed.add(key)
             self.progress.advance()
 
@@ -184,7 +187,7 @@ class OlxWriter:
         level = ent.container_type
         if facts.get("wrapper"):
             return [el for child in version.children or [] for el in self.child(ent, child, drafts, indent)]
-        tag = facts.get("tag") or LEVEL_TAG[level]
+        tag = facts.get("tag") or OLX_TAG[level]
         url = self.clean(facts.get("url_name") or key, key)
         attrs = {k: encode_value(v) for k, v in version.attributes.items() if k != OLX_FACTS}
         if version.title or "display_name" in attrs:
@@ -473,16 +476,13 @@ class OlxWriter:
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
     def write_files(self) -> None:
-        if self.progress is not None:
-            self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
+        self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
         for path in sorted(self.static):
             self.put_media(path, self.static[path])
-            if self.progress is not None:
-                self.progress.advance()
+            self.progress.advance()
         for path in sorted(self.model.files):
             self.put_media(path, self.model.files[path])
-            if self.progress is not None:
-                self.progress.advance()
+            self.progress.advance()
 
 
 def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[Problem]:
@@ -495,13 +495,11 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     as_library = writes_library(package.model, options.extra or {})
     writer = OlxWriter(package, sink, "library" if as_library else "course")
     writer.progress = options.progress
-    if writer.progress is not None:
-        writer.progress.start(len(package.model.entities), "writing olx")
+    writer.progress.start(len(package.model.entities), "writing olx")
     if as_library:
         writer.write_library()
     else:
         writer.write_course()
     writer.write_files()
-    if writer.progress is not None:
-        writer.progress.finish()
+    writer.progress.finish()
     return writer.problems

@@ -47,15 +47,9 @@ def cdata_safe(text: str) -> bool:
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def xml_text(value: str) -> tuple[str, bool]:
     """`value` without the characters XML 1.0 cannot carry at all, and whether any were removed."""
     cleaned = _NOT_XML.sub("", value)
     return cleaned, cleaned != value
-
-
-def is_xml_name(name: str) -> bool:
-    """Whether `name` can be an (un-prefixed) XML attribute name."""
-    return bool(_XML_NAME.match(name))

@@ -16,10 +16,10 @@ format) is written as JSON text under ``<name>_json`` instead; nothing is droppe
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from lpconvert.plugin import Entity, EntityVersion
 
@@ -33,16 +33,21 @@ CHILD_KEY = {"section": "subsection", "subsection": "unit", "unit": "components"
 
 
 def toml_safe(value: Any) -> bool:
-    """Whether TOML can hold the value as it is (no null, no NaN/infinity)."""
+    """Whether TOML can hold the value as it is: anything but a null (NaN and infinity are TOML)."""
     if value is None:
         return False
-    if isinstance(value, float):
-        return math.isfinite(value)
     if isinstance(value, dict):
         return all(isinstance(k, str) and toml_safe(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return all(toml_safe(v) for v in value)
     return True
+
+
+def json_data(model: BaseModel, **dump: Any) -> Any:
+    """`model.model_dump(mode="json", **dump)`, but NaN and infinity stay floats: pydantic's JSON
+    mode turns them into null, and json.dumps writes them as NaN / Infinity, which the reader's
+    json.loads takes back. A table goes to ``<name>_json`` for its null, not to lose its NaN."""
+    return to_jsonable_python(model.model_dump(mode="python", **dump), inf_nan_mode="constants")
 
 
 def _put(entry: dict[str, Any], name: str, model: BaseModel, fields: set[str] | None,
@@ -55,7 +60,7 @@ def _put(entry: dict[str, Any], name: str, model: BaseModel, fields: set[str] | 
     if toml_safe(python):
         entry[name] = python
     else:
-        data = model.model_dump(mode="json", include=fields, exclude=exclude)
+        data = json_data(model, include=fields, exclude=exclude)
         if fields is not None and len(fields) == 1:
             data = data.get(next(iter(fields)), {})
         entry[f"{name}_json"] = json.dumps(data, ensure_ascii=False, sort_keys=False)

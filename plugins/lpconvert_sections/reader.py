@@ -15,8 +15,10 @@ import tomllib
 from typing import Any
 
 from lpconvert.plugin import (
+    NullProgress,
     Origin,
     Problem,
+    Progress,
     RawPackage,
     ReadOptions,
     Source,
@@ -42,8 +44,8 @@ class _Reader:
         self.raw = RawPackage(data={}, resources=source)
         self.locator = SectionsLocator(source)
         self.entities: list[dict[str, Any]] = []
-        self.progress: Any = None
-        """The run's progress reporter (`ReadOptions.progress`), or None: one step per TOML file."""
+        self.progress: Progress = NullProgress()
+        """The run's progress reporter (`ReadOptions.progress`): one step per TOML file."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -211,10 +213,6 @@ class _Reader:
         return keys
 
     # -- files ---------------------------------------------------------------------------
-    def _step(self) -> None:
-        if self.progress is not None:
-            self.progress.advance()
-
     def read(self) -> RawPackage:
         self.package()
         layout = classify(self.source.files)
@@ -223,15 +221,14 @@ class _Reader:
         files: dict[str, Any] = {path[len("files/"):]: {"resource": path, "size": self.source.size(path)}
                                  for path in layout.files}
 
-        if self.progress is not None:
-            self.progress.start(len(container_files) + len(components), "reading sections")
+        self.progress.start(len(container_files) + len(components), "reading sections")
         for path, ctype in container_files:
-            self._step()
+            self.progress.advance()
             doc = self.parse(path)
             if doc is not None:
                 self.entry(doc, path, "", ctype)
         for path in components:
-            self._step()
+            self.progress.advance()
             doc = self.parse(path)
             if doc is None:
                 media.pop(path[: -len(".toml")], None)
@@ -284,6 +281,5 @@ def read_sections(source: Source, options: ReadOptions) -> RawPackage:
     reader = _Reader(source)
     reader.progress = options.progress
     raw = reader.read()
-    if reader.progress is not None:
-        reader.progress.finish()
+    reader.progress.finish()
     return raw

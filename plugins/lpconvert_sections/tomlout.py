@@ -3,72 +3,15 @@
 Why not tomlkit: its document model costs milliseconds per file, which is minutes for a
 library of 10,000 components, and its placement of sub-tables (after arrays of tables)
 reads badly. The layout needs little: key = value lines, inline tables and arrays, and
-arrays of tables for the nested outline. Every value the hub can hold is covered (strings,
-booleans, integers, finite floats, dates and times, lists, tables); `entries.toml_safe`
-keeps null and NaN away from here.
+arrays of tables for the nested outline. Values are the core's `toml_value`, the one
+lp-archive writes with too; `entries.toml_safe` keeps null away from here.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, time
 from typing import Any
 
-from lpconvert.plugin import toml_string as basic_string, toml_key as key
-
-string = basic_string
-
-
-def value(v: Any) -> str:
-    """One TOML value. The exact types the model holds (str, bool, int) are tried first: they are
-    most of a library's values, and `type(v) is` is cheaper than a chain of isinstance calls."""
-    kind = type(v)
-    if kind is str:
-        return string(v)
-    if kind is bool:
-        return "true" if v else "false"
-    if kind is int:
-        return str(v)
-    return _other_value(v)
-
-
-def _other_value(v: Any) -> str:
-    """Every other value, and subclasses of the common ones."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return string(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError("TOML cannot hold NaN or infinity here")
-        return repr(v)
-    if isinstance(v, datetime):
-        text = v.isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-    if isinstance(v, date | time):
-        return v.isoformat()
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_key(k)} = {value(x)}" for k, x in v.items()) + "}" if v else "{}"
-    raise TypeError(f"TOML cannot hold a {type(v).__name__}")
-
-
-_KEYS: dict[str, str] = {}
-_KEYS_MAX = 4096
-
-
-def _key(name: str) -> str:
-    """`key(name)`, remembered: a library repeats the same few dozen field names thousands of times
-    (bounded, so a package of many distinct attribute names cannot grow it without end)."""
-    text = _KEYS.get(name)
-    if text is None:
-        text = key(name)
-        if len(_KEYS) < _KEYS_MAX:
-            _KEYS[name] = text
-    return text
+from lpconvert.plugin import toml_key as _key, toml_value as value
 
 
 def _is_table_array(v: Any) -> bool:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from lpconvert.plugin import CompletePackageInput, Entity, Package, Problem, Sink, TreeSink, WriteOptions
 
-from .entries import CHILD_KEY, current, entry_for, toml_safe
+from .entries import CHILD_KEY, current, entry_for, json_data, toml_safe
 from .naming import Names, slug
 from .plugin import LAYOUT_NAME, PACKAGE_TOML
 from .tomlout import dumps
@@ -45,7 +45,7 @@ def _tables_last(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_text(model: BaseModel, exclude: set[str] | None = None) -> str:
-    data = model.model_dump(mode="json", exclude=exclude)
+    data = json_data(model, exclude=exclude)
     for name in type(model).model_fields:
         if data.get(name, 0) is None:
             del data[name]
@@ -68,7 +68,7 @@ def _package_toml(model: CompletePackageInput) -> dict[str, Any]:
         if toml_safe(rest):
             doc["extra"] = rest
         else:
-            doc["extra_json"] = json.dumps(model.model_dump(mode="json", exclude=_PACKAGE_PARTS), ensure_ascii=False)
+            doc["extra_json"] = json.dumps(json_data(model, exclude=_PACKAGE_PARTS), ensure_ascii=False)
     return _tables_last(doc)
 
 
@@ -107,8 +107,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     assert isinstance(sink, TreeSink), "the sections layout is a tree of files"
     model = package.model
     progress = options.progress
-    if progress:
-        progress.start(len(model.entities), "writing sections")
+    progress.start(len(model.entities), "writing sections")
     sink.write_bytes(PACKAGE_TOML, _toml(_package_toml(model), tables=True))
 
     outline = _Outline(model)
@@ -123,8 +122,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     for folder, kind in (("sections", "section"), ("subsections", "subsection"), ("units", "unit")):
         names = Names()
         for entity in by_type[kind]:
-            if progress:  # one step per entity, as for components below; nested ones are written inline
-                progress.advance()
+            progress.advance()  # one step per entity, as for components below; nested ones are written inline
             if entity.key in outline.defined or current(entity) is None:
                 continue
             sink.write_bytes(f"{folder}/{names.allocate(entity.key)}.toml", _toml(outline.entry(entity)))
@@ -133,8 +131,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     for entity in components:
         version = current(entity)
         if version is None:
-            if progress:
-                progress.advance()
+            progress.advance()
             continue
         parts = entity.key.split(":", 2)
         block_type, code = (parts[1], parts[2]) if len(parts) == 3 else ("component", entity.key)
@@ -144,8 +141,7 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
         for path, media in version.media.items():
             with package.open_media(media) as stream:
                 sink.write_stream(f"{folder}/{stem}/{path}", stream, package.media_size(media))
-        if progress:
-            progress.advance()
+        progress.advance()
 
     if model.collections:
         collections = [_collection(c) for c in model.collections]
@@ -153,6 +149,5 @@ def write_sections(package: Package, sink: Sink, options: WriteOptions) -> list[
     for path, media in model.files.items():
         with package.open_media(media) as stream:
             sink.write_stream(f"files/{path}", stream, package.media_size(media))
-    if progress:
-        progress.finish()
+    progress.finish()
     return []

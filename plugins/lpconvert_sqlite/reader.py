@@ -422,8 +422,7 @@ def _read(guard: QueryGuard, name: str, raw: RawPackage, locator: SqliteLocator,
 def read_sqlite(source: Source, options: ReadOptions) -> RawPackage:
     name = source.single_file_name or next(iter(source.files), "database")
     raw = RawPackage(data={})
-    if options.progress is not None:  # a few large queries: a phase with a name, not a count
-        options.progress.start(None, "reading sqlite")
+    options.progress.start(None, "reading sqlite")  # a few large queries: a phase with a name, not a count
     path = source.local_path()
     tmp: str | None = None
     if path is None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from lpconvert.plugin import FileSink, MediaFile, Package, Problem, Sink, TextMedia, WriteOptions
 
@@ -43,6 +44,13 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _json_data(model: BaseModel, **dump: Any) -> Any:
+    """`model.model_dump(mode="json", **dump)` with NaN and infinity kept: pydantic's JSON mode
+    makes them null, while `_json` writes them as NaN / Infinity and the reader's json.loads
+    takes them back (these columns are lpconvert's own, never read by a strict JSON parser)."""
+    return to_jsonable_python(model.model_dump(mode="python", **dump), inf_nan_mode="constants")
+
+
 _NO_COLUMN: dict[type, set[str]] = {}
 
 
@@ -53,7 +61,7 @@ def _extra(model: BaseModel, columns: set[str]) -> str | None:
         _NO_COLUMN[cls] = set(cls.model_fields) - columns
     if not model.model_extra and not _NO_COLUMN[cls]:
         return None  # the common case, without a pydantic dump per row
-    rest = model.model_dump(mode="json", exclude=columns)
+    rest = _json_data(model, exclude=columns)
     return _json(rest) if rest else None
 
 
@@ -68,7 +76,7 @@ def _iso(value: datetime | None) -> str | None:
 def _dump(model: BaseModel | None) -> str | None:
     if model is None:
         return None
-    data = model.model_dump(mode="json")
+    data = _json_data(model)
     for name in type(model).model_fields:
         if data.get(name, 0) is None:
             del data[name]
@@ -156,8 +164,7 @@ def _write_entities(conn: sqlite3.Connection, package: Package, media: _Media, o
             children.extend((entity_id, v.version_num, i, key) for i, key in enumerate(v.children or ()))
             for path, m in v.media.items():
                 media.add(entity_id, v.version_num, path, m)
-        if progress:
-            progress.advance()
+        progress.advance()
         if len(entities) >= BATCH:
             _flush(conn, "entities", 10, entities)
             _flush(conn, "versions", 8, versions)
@@ -181,10 +188,10 @@ def _package_row(package: Package) -> tuple[Any, ...]:
     model = package.model
     lp = model.learning_package
     extra: dict[str, Any] = {}
-    rest = model.model_dump(mode="json", exclude=_PACKAGE_COLUMNS)
+    rest = _json_data(model, exclude=_PACKAGE_COLUMNS)
     if rest:
         extra["package"] = rest
-    lp_rest = lp.model_dump(mode="json", exclude=_LP_COLUMNS)
+    lp_rest = _json_data(lp, exclude=_LP_COLUMNS)
     if lp_rest:
         extra["learning_package"] = lp_rest
     return (1, lp.key, lp.title, lp.description, _iso(lp.created), _iso(lp.updated),
@@ -211,8 +218,7 @@ def write_sqlite(package: Package, sink: Sink, options: WriteOptions) -> list[Pr
                          [("format", "lpconvert-sqlite"), ("format_version", str(FORMAT_VERSION))])
         conn.execute("INSERT INTO package VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _package_row(package))
         progress = options.progress
-        if progress:
-            progress.start(len(package.model.entities), "writing sqlite")
+        progress.start(len(package.model.entities), "writing sqlite")
         media = _Media(conn, package)
         _write_entities(conn, package, media, options)
         _write_collections(conn, package)
@@ -220,8 +226,7 @@ def write_sqlite(package: Package, sink: Sink, options: WriteOptions) -> list[Pr
             media.add(None, None, path, m)
         media.flush()
         conn.execute("COMMIT")
-        if progress:
-            progress.finish()
+        progress.finish()
     finally:
         conn.close()
     return []

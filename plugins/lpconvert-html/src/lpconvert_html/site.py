@@ -307,21 +307,17 @@ class SiteWriter:
     # -- pages ---------------------------------------------------------------------------
     def write(self, options: WriteOptions) -> list[Problem]:
         progress = options.progress
-        if progress:
-            progress.start(len(self.plan.units) + len(self.plan.loose) + 1, "writing html site")
+        progress.start(len(self.plan.units) + len(self.plan.loose) + 1, "writing html site")
         self.sink.write_bytes("style.css", STYLESHEET.encode("utf-8"))
         self.write_index()
         for i, unit in enumerate(self.plan.units):
             self.write_unit(unit, i)
-            if progress:
-                progress.advance()
+            progress.advance()
         for key in self.plan.loose:
             self.write_loose(key)
-            if progress:
-                progress.advance()
+            progress.advance()
         self.write_media()
-        if progress:
-            progress.finish()
+        progress.finish()
         return []
 
     def write_index(self) -> None:

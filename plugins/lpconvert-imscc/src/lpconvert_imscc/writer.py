@@ -275,8 +275,7 @@ def write_cartridge(package: Package, sink: Sink, options: WriteOptions) -> list
     writer.report()
     writer.files[MANIFEST] = manifest_xml(package, items, writer.resources)
     progress = options.progress
-    if progress is not None:
-        progress.start(len(writer.files), "writing imscc")
+    progress.start(len(writer.files), "writing imscc")
     for path in sorted(writer.files):
         data = writer.files[path]
         if isinstance(data, bytes):
@@ -285,8 +284,6 @@ def write_cartridge(package: Package, sink: Sink, options: WriteOptions) -> list
             stream: IO[bytes] = package.open_media(data)
             with stream:
                 sink.write_stream(path, stream, package.media_size(data))  # type: ignore[attr-defined]
-        if progress is not None:
-            progress.advance()
-    if progress is not None:
-        progress.finish()
+        progress.advance()
+    progress.finish()
     return writer.problems
