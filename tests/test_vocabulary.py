@@ -16,7 +16,7 @@ from lxml import etree
 
 import lpconvert
 import lpconvert.plugin
-from lpconvert.clipboard import Clipboard
+from lpconvert.clipboard import Clipboard, from_staged_content, to_staged_content
 from lpconvert.model import CONTAINER_TYPES, CompletePackageInput
 from lpconvert.package import Package
 from lpconvert.vocabulary import CHILD_TYPE, OLX_TAG, is_xml_name
@@ -88,6 +88,6 @@ def test_the_clipboard_keeps_every_attribute_name_through_staged_content() -> No
             {"key": "xblock.v1:html:a", "title": "T",
              "media": {"block.xml": {"text": "<html><![CDATA[<p>x</p>]]></html>"}}},
         ]})
-    staged = clipboard.to_staged_content()
+    staged = to_staged_content(clipboard)
     assert etree.fromstring(staged.olx.encode()).get("données") == "oui"
-    assert Clipboard.from_staged_content(staged).items[0].attributes == {"données": "oui", "a²": "non"}
+    assert from_staged_content(staged).items[0].attributes == {"données": "oui", "a²": "non"}
