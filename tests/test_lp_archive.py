@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, LP_CORPORA, corpus
+from conftest import FIXTURES, LP_CORPORA, corpus, run_cli
 
 import lpconvert
 from lpconvert.model import CompletePackageInput
@@ -310,7 +311,29 @@ def test_nulls_inside_unknown_fields_are_omitted_with_a_warning(tmp_path: Path) 
     assert result.ok, result.problems
     loss = [p for p in result.problems if p.code == "loss" and "null" in p.message]
     assert len(loss) == 1 and "4 null" in loss[0].message
+    assert "lib:x:y" in loss[0].message and "xblock.v1:html:a" in loss[0].message
     back = _model(out)
     assert back.learning_package.model_extra == {"tool": {"b": [1, 2], "c": "x"}}
     assert back.entities[0].model_extra == {"weird": {}}
     assert back.model_extra == {"custom": {"ratio": float("inf")}}
+
+
+def test_what_toml_cannot_hold_is_named_before_the_first_byte(tmp_path: Path) -> None:
+    """Nulls inside unknown fields and bare top-level values are declared losses: `--strict`
+    refuses before anything is written, and one run names both; the archive written without
+    --strict omits exactly them."""
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps({
+        "learning_package": {"key": "lib:x:y", "title": "T", "tool": {"a": None}},
+        "entities": [{"key": "xblock.v1:html:a", "draft_version": 1,
+                      "versions": [{"version_num": 1, "title": "v", "media": {"block.xml": {"text": "<html/>"}}}]}],
+        "note": "a bare value"}))
+    out = tmp_path / "o.zip"
+    proc = run_cli(str(source), str(out), "--strict")
+    assert proc.returncode == 1, proc.stderr
+    assert "[top-level-values]" in proc.stderr and "note" in proc.stderr
+    assert "[unknown-field-nulls]" in proc.stderr and "lib:x:y" in proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [source]
+    proc = run_cli(str(source), str(out), "--allow-loss", "top-level-values,unknown-field-nulls")
+    assert proc.returncode == 0, proc.stderr
+    assert _model(out).learning_package.model_extra == {"tool": {}}

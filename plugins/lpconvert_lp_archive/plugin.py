@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lpconvert.plugin import FormatSpec, ProblemCode, hookimpl
+from lpconvert.plugin import FormatSpec, LossKind, ProblemCode, hookimpl
 
 LPCONVERT_API = 1
 
@@ -44,6 +44,12 @@ def lpconvert_formats() -> list[FormatSpec]:
             writer="lpconvert_lp_archive.writer:write_archive",
             cannot_hold=frozenset({"other-versions", "root", "package-files", "version-attributes",
                                   "version-times"}),
+            losses=(
+                LossKind("top-level-values", "unknown top-level fields that are not tables (package.toml has "
+                         "no place for them)", "lpconvert_lp_archive.losses:top_level_values"),
+                LossKind("unknown-field-nulls", "nulls inside unknown fields (TOML has no null; omitted)",
+                         "lpconvert_lp_archive.losses:nested_nulls"),
+            ),
             problem_codes=(
                 ProblemCode("missing-package-toml", "error",
                             "a learning-package archive (entities/, collections/) has no package.toml"),

@@ -29,9 +29,10 @@ from lpconvert.plugin import (
     TreeSink,
     WriteOptions,
     toml_key,
-    toml_string as basic_string,
     toml_value,
-    warning,
+)
+from lpconvert.plugin import (
+    toml_string as basic_string,
 )
 
 from .naming import NameAllocator
@@ -42,17 +43,6 @@ toml_str = basic_string
 def toml_datetime(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, microseconds only when there are any (as upstream writes)."""
     return value.astimezone(UTC).isoformat()[:-6] + "Z"  # isoformat ends "+00:00" once in UTC
-
-
-def count_nulls(value: Any) -> int:
-    """How many None values `toml_value` would omit from this value (TOML has no null)."""
-    if value is None:
-        return 1
-    if isinstance(value, dict):
-        return sum(count_nulls(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return sum(count_nulls(v) for v in value)
-    return 0
 
 
 def _extras(lines: list[str], model: Any, skip: tuple[str, ...] = ()) -> None:
@@ -150,21 +140,6 @@ def collection_toml(collection: Collection, fallback_time: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _nested_nulls(model: CompletePackageInput) -> int:
-    """Nulls below the top of unknown fields: TOML cannot write them (a top-level null is
-    simply an absent key)."""
-    parts: list[Any] = [model, model.meta, model.learning_package, *model.collections]
-    for entity in model.entities:
-        parts.append(entity)
-        parts.extend(entity.versions)
-    total = 0
-    for part in parts:
-        for value in ((part.model_extra or {}).values() if part is not None else ()):
-            if value is not None:
-                total += count_nulls(value)
-    return total
-
-
 _WHOLE = 1 << 20
 """Media files up to this size are read into memory whole (what the zip sink does anyway)."""
 
@@ -187,24 +162,16 @@ def _write_media(package: Package, sink: TreeSink, target: str, media: MediaFile
 
 
 def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[Problem]:
-    """Write the package; returns warnings about anything this writer itself could not keep."""
+    """Write the package. What it cannot hold was reported before writing, by the loss check
+    (the core's kinds this format names, and its own in `losses.py`), so it returns no problems."""
     if not isinstance(sink, TreeSink):
         raise TypeError("lp-archive is a tree of files")
     model = package.model
     fallback = sink.timestamp
-    problems: list[Problem] = []
     names = NameAllocator()
     sink.write_bytes("package.toml", package_toml(model, fallback).encode("utf-8"))
     sink.mkdir("entities")
     sink.mkdir("collections")
-    extra_tops = [k for k, v in (model.model_extra or {}).items() if not isinstance(v, dict)]
-    if extra_tops:
-        problems.append(warning("loss", f"lp-archive cannot hold top-level values {', '.join(extra_tops)} "
-                                "outside a table; dropped", "package.toml"))
-    nulls = _nested_nulls(model)
-    if nulls:
-        problems.append(warning("loss", f"lp-archive (TOML) has no null: {nulls} null value(s) inside unknown "
-                                "fields are omitted", field="unknown-fields"))
     progress = options.progress
     progress.start(len(model.entities), "writing archive")
     for entity in sorted(model.entities, key=lambda e: e.key):
@@ -228,4 +195,4 @@ def write_archive(package: Package, sink: Sink, options: WriteOptions) -> list[P
         sink.write_bytes(f"collections/{names.name(collection.key)}.toml",
                          collection_toml(collection, fallback).encode("utf-8"))
     progress.finish()
-    return problems
+    return []
