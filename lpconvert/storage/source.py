@@ -66,10 +66,7 @@ class Source:
         self.label = label
         self.limits = limits
         self._backend = backend
-        listing = {
-            clean_member_name(p): s for p, s in backend.listing().items()
-            if not has_junk(p)
-        }
+        listing = {clean_member_name(p): s for p, s in backend.listing().items() if not has_junk(p)}
         self.root, self.ambiguous = _find_root(listing)
         cut = len(self.root)
         self.files: dict[str, int] = dict(sorted((p[cut:], s) for p, s in listing.items() if p.startswith(self.root)))

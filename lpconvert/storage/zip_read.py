@@ -110,7 +110,8 @@ class ZipArchive(Backend):
                                   f"archive member {name!r} appears more than once; refusing the archive", name)
             mode = (info.external_attr >> 16) & 0o170000
             if mode == 0o120000:
-                raise SourceError("archive-link", f"archive member {name!r} is a symbolic link; refusing the archive", name)
+                raise SourceError("archive-link", f"archive member {name!r} is a symbolic link; refusing the archive",
+                                  name)
             total += info.file_size
             if total > limits.max_total_bytes:
                 raise SourceError("archive-too-large",
@@ -130,7 +131,7 @@ class ZipArchive(Backend):
         """Drop zipfile's own per-member index: every read goes through `self.index` instead."""
         for attr in ("filelist", "NameToInfo"):
             held = getattr(self.zf, attr, None)
-            if hasattr(held, "clear"):
+            if held is not None and hasattr(held, "clear"):
                 held.clear()
 
     def listing(self) -> dict[str, int]:
