@@ -271,3 +271,20 @@ def test_local_paths_never_import_fsspec(tmp_path: Path) -> None:
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_every_spelling_of_a_local_path_reads_the_same_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local paths are reached without fsspec now; each way a user may spell one must still
+    find the package: relative with '..', a trailing '/', '~', a file:// URL, a ':' in the name."""
+    archive = tmp_path / "home" / "odd:name.zip"
+    archive.parent.mkdir()
+    with _small_package() as result:
+        assert lpconvert.write(result.package, str(archive)).ok
+    monkeypatch.setenv("HOME", str(archive.parent))
+    monkeypatch.chdir(tmp_path)
+    for spelling in ("home/../home/odd:name.zip", f"{archive}/", "~/odd:name.zip", f"file://{archive}",
+                     f"./home/{archive.name}"):
+        with lpconvert.read(spelling) as again:
+            assert _keys(again) == EXPECTED_KEYS, spelling
+    with lpconvert.read("home/missing.zip") as missing:
+        assert [(p.code, p.file) for p in missing.problems] == [("source-not-found", "home/missing.zip")]
