@@ -28,7 +28,7 @@ from .package import Package
 from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
 from .progress import NullProgress, Progress
-from .storage import Limits, Source, SourceError, container_for, open_sink, open_source
+from .storage import Limits, Source, SourceError, StorageError, container_for, open_sink, open_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .merge import MergeResult
@@ -333,7 +333,7 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
                 raise _StrictAbort(problems)
     except _StrictAbort as abort:
         return WriteResult(abort.problems, destination, spec.name, False)
-    except SourceError as exc:
+    except StorageError as exc:  # the sink's refusals and damage in the media it streamed
         return WriteResult([exc.problem()], destination, spec.name, False)
     except OSError as exc:
         return WriteResult([error("write-failed", f"could not write {destination}: {exc}", file=destination)],

@@ -30,11 +30,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-import fsspec
-
 from .formats import FormatSpec
 from .storage import SourceError, open_source
-from .storage.source import is_junk, is_litter
+from .storage.location import locate, url_to_fs
+from .storage.names import is_junk, is_litter
 
 _SHOWN = 3
 """How many of a folder's unexpected files a refusal names."""
@@ -58,7 +57,7 @@ def exists(location: str) -> bool:
     local = local_path(location, resolve=False)
     if local is not None:
         return os.path.lexists(local)
-    fs, path = fsspec.core.url_to_fs(location)
+    fs, path = url_to_fs(location)
     return bool(fs.exists(path))
 
 
@@ -66,11 +65,10 @@ def local_path(location: str, *, resolve: bool = True) -> str | None:
     """The local path (resolved: links followed, made absolute) of a path or file:// URL;
     None for any other filesystem."""
     try:
-        fs, path = fsspec.core.url_to_fs(location)
+        fs, path = locate(location)
     except (ImportError, ValueError):
         return None
-    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
-    if "file" not in protocols and "local" not in protocols:
+    if fs is not None:
         return None
     return os.path.realpath(path) if resolve else path
 
@@ -119,7 +117,7 @@ def _compare(destination: str, local: str | None, spec: FormatSpec) -> str | Non
         if what == "file":
             return None
         if local is None:
-            fs, path = fsspec.core.url_to_fs(destination)
+            fs, path = url_to_fs(destination)
             if source.root and len(fs.ls(path)) > 1:
                 return _foreign(what, spec)  # a package in a folder, beside other things
             return None
@@ -142,7 +140,7 @@ def _foreign(what: str, spec: FormatSpec) -> str:
 def _is_dir(destination: str, local: str | None) -> bool:
     if local is not None:
         return os.path.isdir(local)
-    fs, path = fsspec.core.url_to_fs(destination)
+    fs, path = url_to_fs(destination)
     return bool(fs.isdir(path))
 
 
@@ -152,7 +150,7 @@ def _is_empty(destination: str, local: str | None) -> bool:
             with os.scandir(local) as entries:
                 return all(is_litter(entry.name) for entry in entries)
         return os.path.getsize(local) == 0
-    fs, path = fsspec.core.url_to_fs(destination)
+    fs, path = url_to_fs(destination)
     if fs.isdir(path):
         return not fs.ls(path)
     return int(fs.info(path).get("size") or 0) == 0

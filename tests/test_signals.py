@@ -126,7 +126,7 @@ def test_a_killed_run_leaves_nothing_that_stops_or_confuses_the_next(course: Pat
 
 def test_a_live_runs_sibling_is_left_alone(tmp_path: Path) -> None:
     """Two runs may write beside each other: only a dead process's leftovers are removed."""
-    from lpconvert.storage.sink import _HOST, clean_leftovers
+    from lpconvert.storage.leftovers import HOST as _HOST, clean_leftovers
 
     mine = tmp_path / f".lib.lpc-{os.getpid()}@{_HOST}.abc123.lpconvert-tmp"
     mine.mkdir()
@@ -142,7 +142,7 @@ def test_a_live_runs_sibling_is_left_alone(tmp_path: Path) -> None:
 def test_a_replacement_killed_mid_swap_puts_the_old_destination_back(tmp_path: Path) -> None:
     """A forced replacement moves the old destination aside for an instant: if the run dies
     in that instant, the next run restores it rather than deleting it."""
-    from lpconvert.storage.sink import _HOST, clean_leftovers
+    from lpconvert.storage.leftovers import HOST as _HOST, clean_leftovers
 
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=False)
     old = tmp_path / f".lib.lpc-{int(done.stdout)}@{_HOST}.q1w2e3.lpconvert-old"

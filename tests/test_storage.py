@@ -19,7 +19,7 @@ from lpconvert.formats import FormatOption, FormatSpec, WriteOptions
 from lpconvert.package import Package
 from lpconvert.plugin_manager import PluginRegistry, get_registry, reset_registry
 from lpconvert.storage import open_sink, open_source
-from lpconvert.storage.source import SourceError
+from lpconvert.storage.errors import SinkError
 
 SMALL = FIXTURES / "lp-archive" / "small-library"
 
@@ -130,6 +130,23 @@ class _Boom(RuntimeError):
     pass
 
 
+def _with_format(name: str, writer, **spec: object) -> PluginRegistry:  # type: ignore[no-untyped-def]
+    """A registry with the built-in formats and one more, write-only format `name`."""
+
+    class Plugin:
+        LPCONVERT_API = 1
+        from lpconvert.hookspecs import hookimpl
+
+        @hookimpl
+        def lpconvert_formats(self) -> list[FormatSpec]:
+            return [FormatSpec(name=name, description="a test writer", writer=writer, **spec)]  # type: ignore[arg-type]
+
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    registry.register(Plugin(), name=name)
+    return registry
+
+
 def test_a_failing_writer_leaves_nothing_behind(tmp_path: Path) -> None:
     """Half the files are written, then the writer fails: no destination, no temporary sibling."""
 
@@ -138,19 +155,8 @@ def test_a_failing_writer_leaves_nothing_behind(tmp_path: Path) -> None:
         sink.write_bytes("entities/a.toml", b"x" * 10000)
         raise _Boom("disk on fire")
 
-    class Plugin:
-        LPCONVERT_API = 1
-        from lpconvert.hookspecs import hookimpl
-
-        @hookimpl
-        def lpconvert_formats(self) -> list[FormatSpec]:
-            return [FormatSpec(name="failing", description="fails halfway", writer=failing_writer)]
-
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    registry.register(Plugin(), name="failing")
     previous = get_registry()
-    reset_registry(registry)
+    reset_registry(_with_format("failing", failing_writer))
     try:
         with _small_package() as result:
             for dest in ("out.zip", "out.tar.gz", "outdir"):
@@ -174,7 +180,7 @@ def test_existing_destination_survives_a_failed_forced_write(tmp_path: Path) -> 
 
 def test_sinks_refuse_paths_that_escape(tmp_path: Path) -> None:
     for kind in ("dir", "zip", "tar.gz"):
-        with pytest.raises(SourceError) as caught:
+        with pytest.raises(SinkError) as caught:
             with open_sink(str(tmp_path / f"o-{kind.replace('.', '')}"), kind) as sink:  # type: ignore[arg-type]
                 sink.write_bytes("../escape.txt", b"x")  # type: ignore[attr-defined]
         assert caught.value.code == "unsafe-media-path"
@@ -199,20 +205,9 @@ def test_write_options_reach_the_writer(tmp_path: Path) -> None:
             f.write(b"ok")
         return []
 
-    class Plugin:
-        LPCONVERT_API = 1
-        from lpconvert.hookspecs import hookimpl
-
-        @hookimpl
-        def lpconvert_formats(self) -> list[FormatSpec]:
-            return [FormatSpec(name="recording", description="records options", writer=recording_writer,
-                               output="file", writer_options=(FormatOption("colour", "the colour to record"),))]
-
-    registry = PluginRegistry()
-    registry.load_entry_points()
-    registry.register(Plugin(), name="recording")
     previous = get_registry()
-    reset_registry(registry)
+    reset_registry(_with_format("recording", recording_writer, output="file",
+                                writer_options=(FormatOption("colour", "the colour to record"),)))
     try:
         with _small_package() as result:
             assert lpconvert.write(result.package, str(tmp_path / "o.txt"), "recording",
@@ -220,3 +215,76 @@ def test_write_options_reach_the_writer(tmp_path: Path) -> None:
     finally:
         reset_registry(previous)
     assert seen == {"colour": "blue"}
+
+
+def test_a_sink_refusing_a_path_is_a_problem_of_the_write_not_a_traceback(tmp_path: Path) -> None:
+    def escaping_writer(package, sink, options):  # type: ignore[no-untyped-def]
+        sink.write_bytes("package.toml", b"[meta]\n")
+        sink.write_bytes("../escape.txt", b"x")
+
+    previous = get_registry()
+    reset_registry(_with_format("escaping", escaping_writer))
+    try:
+        with _small_package() as result:
+            for dest in ("out.zip", "out.tar.gz", "outdir"):
+                written = lpconvert.write(result.package, str(tmp_path / dest), "escaping")
+                assert not written.ok
+                assert [(p.code, p.file) for p in written.problems] == [("unsafe-media-path", "../escape.txt")]
+    finally:
+        reset_registry(previous)
+    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_a_file_url_reads_and_writes_like_its_path(tmp_path: Path) -> None:
+    with lpconvert.read(SMALL.as_uri()) as result:
+        assert _keys(result) == EXPECTED_KEYS
+        assert lpconvert.write(result.package, (tmp_path / "lib.zip").as_uri()).ok
+    with lpconvert.read(str(tmp_path / "lib.zip")) as again:
+        assert _keys(again) == EXPECTED_KEYS
+
+
+def test_local_paths_never_import_fsspec(tmp_path: Path) -> None:
+    """fsspec is for URLs; reading and writing local folders, archives and files must not pay
+    for importing it (tens of milliseconds of every run's start-up)."""
+    with tarfile.open(tmp_path / "lib.tar.gz", "w:gz") as tar:
+        tar.add(SMALL, arcname="small-library")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "lib.zip", "w") as zf:
+        for name, data in _files(SMALL).items():
+            zf.writestr(f"small-library/{name}", data)
+    inputs = [SMALL, tmp_path / "lib.zip", tmp_path / "lib.tar.gz", FIXTURES / "json" / "small-library.json",
+              FIXTURES / "sqlite" / "small-library.sqlite"]
+    script = (
+        "import sys\n"
+        "import lpconvert\n"
+        "for given in sys.argv[2:]:\n"
+        "    with lpconvert.read(given) as result:\n"
+        "        assert result.package is not None, (given, result.problems)\n"
+        "        for out, fmt in (('out.zip', 'lp-archive'), ('out.tar.gz', 'olx'), ('out', 'sections')):\n"
+        "            written = lpconvert.write(result.package, sys.argv[1] + '/' + out, fmt, force=True)\n"
+        "            assert written.ok, written.problems\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fsspec'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), *map(str, inputs)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_spelling_of_a_local_path_reads_the_same_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local paths are reached without fsspec now; each way a user may spell one must still
+    find the package: relative with '..', a trailing '/', '~', a file:// URL, a ':' in the name."""
+    archive = tmp_path / "home" / "odd:name.zip"
+    archive.parent.mkdir()
+    with _small_package() as result:
+        assert lpconvert.write(result.package, str(archive)).ok
+    monkeypatch.setenv("HOME", str(archive.parent))
+    monkeypatch.chdir(tmp_path)
+    for spelling in ("home/../home/odd:name.zip", f"{archive}/", "~/odd:name.zip", f"file://{archive}",
+                     f"./home/{archive.name}"):
+        with lpconvert.read(spelling) as again:
+            assert _keys(again) == EXPECTED_KEYS, spelling
+    with lpconvert.read("home/missing.zip") as missing:
+        assert [(p.code, p.file) for p in missing.problems] == [("source-not-found", "home/missing.zip")]

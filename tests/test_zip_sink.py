@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from lpconvert.storage import open_sink
-from lpconvert.storage.sink import _ZipSink
+from lpconvert.storage.zip_write import ZipSink
 
 STAMP = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 OTHER_TIME = datetime(2001, 2, 3, 4, 5, 7, tzinfo=UTC)
@@ -122,7 +122,7 @@ def run_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     """Whether the sink's central-directory records stay in memory or go to disk in sorted
     runs (which a 100K library does): the archive must be the same either way."""
     if request.param is not None:
-        monkeypatch.setattr(_ZipSink, "_RUN", request.param)
+        monkeypatch.setattr(ZipSink, "_RUN", request.param)
     return request.param
 
 
@@ -167,7 +167,7 @@ def _many(count: int) -> list[Step]:
 def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past 65,535 entries the count lives in the zip64 end records; every reader must still
     see every entry (here with the directory spilled to disk in runs, as at 100K)."""
-    monkeypatch.setattr(_ZipSink, "_RUN", 9_000)
+    monkeypatch.setattr(ZipSink, "_RUN", 9_000)
     dest = tmp_path / "many.zip"
     _write_with_sink(dest, _many(70_000))
     _unzip_test(dest)
@@ -184,7 +184,7 @@ def test_more_entries_than_a_plain_zip_can_count(tmp_path: Path, monkeypatch: py
 def test_more_entries_than_a_plain_zip_can_count_same_bytes_as_zipfile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int | None) -> None:
     if run is not None:
-        monkeypatch.setattr(_ZipSink, "_RUN", run)
+        monkeypatch.setattr(ZipSink, "_RUN", run)
     ours, theirs = tmp_path / "ours.zip", tmp_path / "theirs.zip"
     _write_with_sink(ours, _many(70_000))
     _write_with_zipfile(theirs, _many(70_000))

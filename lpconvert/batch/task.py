@@ -257,7 +257,7 @@ def _remove_stale_temporaries(output: str) -> None:
     uses (`clean_leftovers`: only a dead process's siblings), so a batch leaves none behind."""
     if "://" in output:
         return
-    from ..storage.sink import clean_leftovers
+    from ..storage.leftovers import clean_leftovers
 
     clean_leftovers(output)
 

@@ -3,19 +3,28 @@
 `open_source` turns a path or fsspec URL (directory, .zip, .tar.gz/.tgz/.tar,
 memory://, github://...) into a read-only `Source` rooted at the package (looking through
 one wrapper folder). `open_sink` gives a writer somewhere to put files (directory, .zip,
-.tar.gz, or one file) and moves the result into place only when it is complete.
+.tar.gz, or one file) and moves the result into place only when it is complete. Each
+container has its own module on each side (`zip_read` / `zip_write`, `tar_spool` /
+`tar_write`, `directory` / `dir_write`, `single_file`); failures are `StorageError`s, a
+`SourceError` when reading, a `SinkError` when writing. A plain local path never imports
+fsspec (`location`).
 """
 
+from .errors import DestinationExists, MissingFileError, SinkError, SourceError, StorageError
 from .limits import Limits, parse_size
 from .sink import FileSink, Sink, TreeSink, container_for, open_sink
-from .source import Source, SourceError, open_source
+from .source import Source, open_source
 
 __all__ = [
+    "DestinationExists",
     "FileSink",
     "Limits",
+    "MissingFileError",
     "Sink",
+    "SinkError",
     "Source",
     "SourceError",
+    "StorageError",
     "TreeSink",
     "container_for",
     "open_sink",
