@@ -61,7 +61,7 @@ def _worker() -> tuple[str | None, int | None]:
 
 def _warm_up(job: Job) -> None:
     """Import, once per worker, everything a conversion would otherwise import in each forked
-    child: every format's reader and writer, the modules the pipeline imports on first use,
+    child: every format's reader, writer and loss detectors, the modules the pipeline imports on first use,
     the text codecs archives need, and the fsspec filesystem of each protocol the jobs use.
 
     Without this each child imports them again and throws the work away when it exits
@@ -73,7 +73,9 @@ def _warm_up(job: Job) -> None:
         from ..plugin_manager import get_registry
 
         for spec in get_registry().formats.values():
-            for load, can in ((spec.load_reader, spec.can_read), (spec.load_writer, spec.can_write)):
+            loads = ((spec.load_reader, spec.can_read), (spec.load_writer, spec.can_write),
+                     (spec.load_loss_detectors, spec.can_write))
+            for load, can in loads:
                 if can:
                     try:
                         load()
