@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from types import ModuleType
 from typing import Any
@@ -30,12 +31,23 @@ class PluginInfo:
 
     name: str
     module: str
-    distribution: str | None = None
-    version: str | None = None
     formats: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
     disabled: bool = False
+    dist: metadata.Distribution | None = field(default=None, repr=False)
+    """The installed distribution the entry point came from (None when registered directly)."""
+
+    # Name and version are read from the distribution's METADATA only when something shows
+    # them (`lpconvert plugins`, -v): parsing it is an email-header parse per plugin, which
+    # every command paid at start-up for a line only `plugins` prints.
+    @cached_property
+    def distribution(self) -> str | None:
+        return self.dist.metadata["Name"] if self.dist is not None else None
+
+    @cached_property
+    def version(self) -> str | None:
+        return self.dist.version if self.dist is not None else None
 
     @property
     def status(self) -> str:
@@ -57,12 +69,7 @@ class PluginRegistry:
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         disabled = {n.strip() for n in os.environ.get("LPCONVERT_DISABLE_PLUGINS", "").split(",") if n.strip()}
         for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
-            dist = getattr(ep, "dist", None)
-            info = PluginInfo(
-                name=ep.name, module=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            )
+            info = PluginInfo(name=ep.name, module=ep.value, dist=getattr(ep, "dist", None))
             if ep.name in self.plugins:
                 continue  # the same distribution seen twice on sys.path
             self.plugins[ep.name] = info

@@ -89,3 +89,9 @@ def test_a_static_stylesheet_links_files_beside_it() -> None:
 def test_relative_links_count_only_in_a_static_file() -> None:
     assert names('<img src="img/x.gif"/>') == []
     assert names('<img src="img/x.gif"/><a href="#top">', folder="") == ["img/x.gif"]
+
+
+def test_relative_links_in_any_case_at_a_word_start_only() -> None:
+    page = ('<IMG SRC="a.png"><Link Href=b.css> x{background:URL( c.gif )} '
+            '<img data-src="lazy.png"> <a xhref="no.png"> img.src=d.png \u017frc=e.png')
+    assert names(page, folder="") == ["a.png", "b.css", "c.gif", "lazy.png", "d.png", "e.png"]

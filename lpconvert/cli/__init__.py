@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..interrupts import Terminated, stop_cleanly, written
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    # pydantic scans every installed distribution for its own plugins before the first model is
+    # built; the command line uses none, so skip the scan (the library API leaves it alone).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     completing = "_ARGCOMPLETE" in os.environ
     first = next((a for a in argv if a == "-" or not a.startswith("-")), None)
     # A core command needs no plugin commands: leave the plugins unloaded, so it starts fast.

@@ -53,7 +53,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     write_report(args.report, args.source, result.read.format, problems)
     if result.ok:
         assert result.write is not None
-        note(args, f"read {args.source} as {plugin_of(result.read.format)}; wrote {plugin_of(result.write.format)}"
+        note(args, lambda: f"read {args.source} as {plugin_of(result.read.format)}; wrote {plugin_of(result.write.format)}"
              f" in {clock() - started:.2f} s")
         if not args.quiet:
             where = "standard output" if to_stdout else args.destination
@@ -75,7 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     with input_path(args, limits) as source:
         result = with_progress(args, lambda progress: api.validate(
             source, args.from_format, strict=args.strict, limits=limits, progress=progress))
-    note(args, f"read {args.source} as {plugin_of(result.format)} in {clock() - started:.2f} s")
+    note(args, lambda: f"read {args.source} as {plugin_of(result.format)} in {clock() - started:.2f} s")
     if args.json:
         write_report("-", args.source, result.format, result.problems)
         return EXIT_OK if result.valid else EXIT_INVALID
@@ -104,7 +104,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{args.source}: INVALID; {summary(result.problems)}\n")
                 return EXIT_INVALID
             info = PackageInfo.build(result.package, result.format or "?")
-            note(args, f"read {args.source} as {plugin_of(result.format)}")
+            note(args, lambda: f"read {args.source} as {plugin_of(result.format)}")
             if args.source == "-":
                 info = info.model_copy(update={"source": "-"})
     if args.json:
@@ -158,7 +158,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
             sys.stderr.write(f"dry run: nothing written; {counts}; {summary(problems)}\n")
         return EXIT_OK
     if written.ok:
-        note(args, f"read {args.base} as {plugin_of(run.base.format)} and {args.incoming} as "
+        note(args, lambda: f"read {args.base} as {plugin_of(run.base.format)} and {args.incoming} as "
              f"{plugin_of(run.incoming.format)}; wrote {plugin_of(written.format)} in {clock() - started:.2f} s")
         if not args.quiet:
             sys.stderr.write(f"wrote {args.destination} ({written.format}): {counts}; {summary(problems)}\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,10 +62,13 @@ def one_line_refusal(problems: Sequence[Problem]) -> Problem | None:
     return next((p for p in problems if p.code == "destination-exists"), None)
 
 
-def note(args: argparse.Namespace, text: str) -> None:
-    """A `-v` detail, on stderr so that it never mixes into a package or JSON on stdout."""
+def note(args: argparse.Namespace, text: Callable[[], str]) -> None:
+    """A `-v` detail, on stderr so that it never mixes into a package or JSON on stdout.
+
+    `text` is a function, called only under `-v`: the detail names each format's plugin and
+    its distribution's version, which costs a metadata read that no other run should pay."""
     if getattr(args, "verbose", False):
-        sys.stderr.write(f"{text}\n")
+        sys.stderr.write(f"{text()}\n")
 
 
 def plugin_of(fmt: str | None) -> str:
