@@ -65,7 +65,7 @@ _CLOSING = {'"': frozenset('"') | _STOP_ANY, "'": frozenset("'") | _STOP_ANY, "(
 
 _RELATIVE = re.compile(r"""[uUsShH\u017f](?<!\w[uUsShH\u017f])(?:(?<=[uU])[rR][lL]\(\s*["']?"""
                        r"""|(?<=[sS\u017f])[rR][cC]\s*=\s*["']?|(?<=[hH])[rR][eE][fF]\s*=\s*["']?)([^"'()\s<>]+)""")
-"""A url(...), src= or href= value in a static CSS or HTML file (only relative ones are kept),
+r"""A url(...), src= or href= value in a static CSS or HTML file (only relative ones are kept),
 at a word start, in any case. Spelt without re.IGNORECASE and with a leading character class
 (\u017f is the long s, which IGNORECASE folds to s) because then the regex engine skips
 straight to the letters that can start a match: four times faster on a course's megabytes of
