@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from .compact import compact
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
 from .options import OptionError, check_options
@@ -216,6 +217,7 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
     raw_closer = raw.closer
     resources = raw.resources if raw.resources is not None else src
     del raw
+    compact(model)  # a third of the model's memory, left free for the writer (lpconvert.compact)
 
     def close_all() -> None:
         if raw_closer:
