@@ -41,6 +41,11 @@ class SharedValues:
     def shared(self, value: Any) -> Any:
         return self.pool.setdefault(value, value)
 
+    def date(self, value: datetime) -> datetime:
+        """The shared copy of a date: equal instants in different offsets (09:00Z, 11:00+02:00)
+        compare equal, yet each is written as it came, so the offset is part of the key."""
+        return self.pool.setdefault((value.isoformat(), value.tzinfo), value)
+
     def model(self, obj: BaseModel) -> None:
         """Share `obj`'s field set and, when it has none, its empty dict of unknown fields."""
         names = obj.__pydantic_fields_set__
@@ -57,14 +62,14 @@ class SharedValues:
         fields = entity.__dict__
         fields["key"] = self.shared(entity.key)
         if type(entity.created) is datetime:  # noqa: E721 (a subclass keeps its own object)
-            fields["created"] = self.shared(entity.created)
+            fields["created"] = self.date(entity.created)
         titles: dict[str, str] = {}
         for version in entity.versions:
             self.model(version)
             fields = version.__dict__
             fields["title"] = titles.setdefault(version.title, version.title)
             if type(version.created) is datetime:  # noqa: E721
-                fields["created"] = self.shared(version.created)
+                fields["created"] = self.date(version.created)
             children = version.children
             if children:
                 for i, child in enumerate(children):

@@ -8,6 +8,7 @@ that what is shared is never written through.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,17 @@ def test_a_converted_package_is_byte_for_byte_what_the_uncompacted_model_writes(
         result.package.model = _uncompacted(source)
         assert lpconvert.write(result.package, str(plain)).ok
     assert hashlib.sha256(compacted.read_bytes()).digest() == hashlib.sha256(plain.read_bytes()).digest()
+
+
+def test_equal_instants_keep_their_own_offsets(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "json" / "small-library.json").read_text())
+    stamps = ["2026-02-01T09:12:00+00:00", "2026-02-01T11:12:00+02:00"]
+    entity = data["entities"][0]
+    entity["created"] = stamps[0]
+    entity["versions"][0]["created"] = stamps[1]
+    source = tmp_path / "offsets.json"
+    source.write_text(json.dumps(data))
+    with lpconvert.read(str(source)) as result:
+        assert result.package is not None
+        read = result.package.entities[0]
+        assert [read.created.isoformat(), read.versions[0].created.isoformat()] == stamps
