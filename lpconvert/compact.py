@@ -44,7 +44,7 @@ class SharedValues:
     def date(self, value: datetime) -> datetime:
         """The shared copy of a date: equal instants in different offsets (09:00Z, 11:00+02:00)
         compare equal, yet each is written as it came, so the offset is part of the key."""
-        return self.pool.setdefault((value.isoformat(), value.tzinfo), value)
+        return self.pool.setdefault((value, value.utcoffset()), value)
 
     def model(self, obj: BaseModel) -> None:
         """Share `obj`'s field set and, when it has none, its empty dict of unknown fields."""
