@@ -7,9 +7,10 @@ and a reader gives every version its own copy of the same strings (a media path 
 hundred thousand sets, dicts, strings and datetimes holding far fewer distinct values: a
 third of the model's memory, which the writer then needs for itself.
 
-`SharedValues` replaces each of them by one shared object per distinct value, in place,
-entity by entity as they are validated (`validation.validate_raw`) or over a whole model
-(`compact`). Nothing a caller can see changes: values compare equal, the model is frozen
+`SharedValues` replaces each of them by one shared object per distinct value, in place:
+`compact` over a whole model (`lpconvert.read` calls it once a package is validated), or
+`SharedValues.entity` one entity at a time, so that validation could compact each entity as
+it is built and the uncompacted model never exist whole (docs/performance.md). Nothing a caller can see changes: values compare equal, the model is frozen
 so nobody assigns through it, and pydantic copies a model's field set and extras before
 changing them (`model_copy`), so a shared one is never written to.
 """
@@ -61,14 +62,14 @@ class SharedValues:
         self.model(entity)
         fields = entity.__dict__
         fields["key"] = self.shared(entity.key)
-        if type(entity.created) is datetime:  # noqa: E721 (a subclass keeps its own object)
+        if type(entity.created) is datetime:  # a subclass keeps its own object
             fields["created"] = self.date(entity.created)
         titles: dict[str, str] = {}
         for version in entity.versions:
             self.model(version)
             fields = version.__dict__
             fields["title"] = titles.setdefault(version.title, version.title)
-            if type(version.created) is datetime:  # noqa: E721
+            if type(version.created) is datetime:
                 fields["created"] = self.date(version.created)
             children = version.children
             if children:
@@ -87,7 +88,7 @@ class SharedValues:
 
 
 def compact(model: CompletePackageInput) -> None:
-    """Compact a whole model in place (one built without `validate_raw`, e.g. by a merge)."""
+    """Compact a whole validated model in place."""
     values = SharedValues()
     for part in (model.meta, model.learning_package, model.root):
         if part is not None:

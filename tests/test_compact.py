@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, corpus
 
 import lpconvert
 from lpconvert.api import detect_format
@@ -19,8 +20,6 @@ from lpconvert.formats import ReadOptions
 from lpconvert.progress import NullProgress
 from lpconvert.storage import open_source
 from lpconvert.validation import validate_raw
-
-from conftest import FIXTURES, corpus
 
 SOURCES = [
     FIXTURES / "lp-archive" / "small-library",
