@@ -10,9 +10,11 @@ third of the model's memory, which the writer then needs for itself.
 `SharedValues` replaces each of them by one shared object per distinct value, in place:
 `compact` over a whole model (`lpconvert.read` calls it once a package is validated), or
 `SharedValues.entity` one entity at a time, so that validation could compact each entity as
-it is built and the uncompacted model never exist whole (docs/performance.md). Nothing a caller can see changes: values compare equal, the model is frozen
-so nobody assigns through it, and pydantic copies a model's field set and extras before
-changing them (`model_copy`), so a shared one is never written to.
+it is built and the uncompacted model never exist whole (docs/performance.md).
+
+Nothing a caller can see changes: values compare equal, the model is frozen so nobody
+assigns through it, and pydantic copies a model's field set and extras before changing
+them (`model_copy`), so a shared one is never written to.
 """
 
 from __future__ import annotations
