@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from .compact import compact
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
 from .options import OptionError, check_options
@@ -172,6 +173,14 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
     memory://..., github://...) or an open `Source`. The format is found by probing unless
     given. With `strict`, warnings count as errors.
     """
+    return _read(source, format, strict=strict, limits=limits, progress=progress, options=options)
+
+
+def _read(source: str | Source, format: str | None = None, *, strict: bool = False,
+          limits: Limits | None = None, progress: Progress | None = None,
+          options: Mapping[str, str] | None = None, share_values: bool = True) -> ReadResult:
+    """`read`; without `share_values` the model is not compacted (`validate` writes nothing
+    that would reuse the memory, so it does not pay for it)."""
     from .validation import paused_gc, validate_raw
 
     label = source.label if isinstance(source, Source) else str(source)
@@ -224,6 +233,8 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
     raw_closer = raw.closer
     resources = raw.resources if raw.resources is not None else src
     del raw
+    if share_values:
+        compact(model)  # a third of the model's memory, left free for the writer (lpconvert.compact)
 
     def close_all() -> None:
         if raw_closer:
@@ -411,7 +422,7 @@ class ValidationResult:
 def validate(source: str | Source, format: str | None = None, *, strict: bool = False,
              limits: Limits | None = None, progress: Progress | None = None) -> ValidationResult:
     """Every problem in a source, errors and warnings. `valid` is True when there is no error."""
-    with read(source, format, strict=strict, limits=limits, progress=progress) as result:
+    with _read(source, format, strict=strict, limits=limits, progress=progress, share_values=False) as result:
         return ValidationResult(result.problems, result.format)
 
 
