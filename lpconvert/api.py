@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from .compact import compact
+from .compact import SharedValues
 from .formats import FormatSpec, ReadOptions, WriteOptions
 from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
 from .options import OptionError, check_options
@@ -179,8 +179,9 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
 def _read(source: str | Source, format: str | None = None, *, strict: bool = False,
           limits: Limits | None = None, progress: Progress | None = None,
           options: Mapping[str, str] | None = None, share_values: bool = True) -> ReadResult:
-    """`read`; without `share_values` the model is not compacted (`validate` writes nothing
-    that would reuse the memory, so it does not pay for it)."""
+    """`read`; without `share_values` equal small values are not shared as the model is built
+    (`lpconvert.compact`: `validate` writes nothing that would reuse the memory, so it does not
+    pay for it)."""
     from .validation import paused_gc, validate_raw
 
     label = source.label if isinstance(source, Source) else str(source)
@@ -215,7 +216,7 @@ def _read(source: str | Source, format: str | None = None, *, strict: bool = Fal
         with paused_gc():
             raw = reader(src, ReadOptions(progress=progress, extra=read_options))
             progress.start(None, "validating")  # checks of every entity: seconds at 10K
-            model, problems = validate_raw(raw, strict=strict)
+            model, problems = validate_raw(raw, strict=strict, share=SharedValues() if share_values else None)
     except LpconvertError:
         src.close()
         raise
@@ -233,8 +234,6 @@ def _read(source: str | Source, format: str | None = None, *, strict: bool = Fal
     raw_closer = raw.closer
     resources = raw.resources if raw.resources is not None else src
     del raw
-    if share_values:
-        compact(model)  # a third of the model's memory, left free for the writer (lpconvert.compact)
 
     def close_all() -> None:
         if raw_closer:

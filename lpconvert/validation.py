@@ -19,7 +19,7 @@ import difflib
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +33,9 @@ from .model import (
 )
 from .package import Loc, RawPackage, dotted
 from .problems import Problem, ProblemLimit, Severity, error, has_errors, warning
+
+if TYPE_CHECKING:
+    from .compact import SharedValues
 
 _PYDANTIC_CODES = {
     "missing": "missing-field",
@@ -113,7 +116,8 @@ def _as_list(raw: RawPackage, data: dict[str, Any], name: str, problems: list[Pr
     return []
 
 
-def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePackageInput | None, list[Problem]]:
+def validate_raw(raw: RawPackage, *, strict: bool = False,
+                 share: SharedValues | None = None) -> tuple[CompletePackageInput | None, list[Problem]]:
     """Validate a raw package. Returns the model (None if any error) and all problems found.
 
     The reader's own problems come first; an error there (a file that does not parse) makes
@@ -123,6 +127,9 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
     that the raw dicts and the model never both exist whole (at 100,000 components that is
     a quarter of peak memory). Problems found later still name their file and line through
     `raw.origins`, which is kept.
+
+    `share`: share equal small values between the model's objects as each entity is
+    validated (`lpconvert.compact`), for a model a writer is going to need memory beside.
     """
     from .consistency import check_consistency
 
@@ -149,6 +156,8 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
     for i, item in enumerate(raw_entities):
         ent = _validate_piece(Entity, item, raw, ("entities", i), problems, limit)
         if ent is not None:
+            if share is not None:
+                share.entity(ent)
             entities.append(ent)
             entity_locs.append(i)
         elif isinstance(item, dict) and isinstance(item.get("key"), str):
@@ -160,6 +169,8 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
     for i, item in enumerate(_as_list(raw, data, "collections", problems)):
         col = _validate_piece(Collection, item, raw, ("collections", i), problems, limit)
         if col is not None:
+            if share is not None:
+                share.collection(col)
             collections.append(col)
             collection_locs.append(i)
 
@@ -202,6 +213,8 @@ def validate_raw(raw: RawPackage, *, strict: bool = False) -> tuple[CompletePack
         meta=meta, learning_package=lp, entities=entities, collections=collections, root=root,
         files=top.files, **extras,
     )
+    if share is not None:
+        share.package_parts(model)
     return model, problems
 
 

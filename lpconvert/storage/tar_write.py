@@ -39,6 +39,13 @@ class TarSink(TreeSink):
             info.mode = 0o644
         return info
 
+    def _add(self, info: tarfile.TarInfo, stream: IO[bytes] | None = None) -> None:
+        """Append one entry. `tarfile` also keeps every entry it writes in `members`, which only
+        reading uses: at 100,000 components that list was most of what writing a course added
+        to peak memory, so it is emptied as it fills."""
+        self.tar.addfile(info, stream)
+        self.tar.members.clear()
+
     def _parents(self, path: str, mtime: datetime | None) -> None:
         cut = path.rfind("/")
         if cut < 0 or path[:cut] in self.dirs:
@@ -48,7 +55,7 @@ class TarSink(TreeSink):
             d = "/".join(parts[:i])
             if d not in self.dirs:
                 self.dirs.add(d)
-                self.tar.addfile(self._info(d, mtime, is_dir=True))
+                self._add(self._info(d, mtime, is_dir=True))
 
     def mkdir(self, path: str, mtime: datetime | None = None) -> None:
         path = self.check_path(path.rstrip("/"))
@@ -69,7 +76,7 @@ class TarSink(TreeSink):
             stream = spool  # type: ignore[assignment]
         info = self._info(path, mtime)
         info.size = size
-        self.tar.addfile(info, stream)
+        self._add(info, stream)
         self.bytes_written += size
 
     def close(self) -> None:
