@@ -4,15 +4,17 @@ and the upstream oracle (openedx-core) when it is available."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from helpers.oracle import Oracle, OracleServer, oracle_python
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -75,51 +77,31 @@ def cli():
 
 # --------------------------------------------------------------------------- the oracle
 
-ORACLE_DIR = ROOT.parent / "shared" / "tools" / "oracle"
 
-
-def _oracle_python() -> str | None:
-    if os.environ.get("LPCONVERT_NO_ORACLE"):
-        return None
-    venv = Path(os.environ.get("ORACLE_VENV", "/tmp/ocvenv"))
-    py = venv / "bin" / "python"
-    if py.exists():
-        ok = subprocess.run([str(py), "-c", "import openedx_content"], capture_output=True).returncode == 0
-        if ok:
-            return str(py)
-    return None
-
-
-class Oracle:
-    """openedx-core's own restore code (../shared/tools/oracle), run in its own venv."""
-
-    def __init__(self, python: str) -> None:
-        self.python = python
-        self._cache: dict[tuple[str, int, float], dict] = {}
-
-    def load(self, archive: Path | str) -> dict:
-        proc = subprocess.run([self.python, str(ORACLE_DIR / "oracle.py"), "load", str(archive)],
-                              capture_output=True, text=True, timeout=900, cwd=str(ORACLE_DIR))
-        out = proc.stdout
-        start = out.find("{")
-        if start < 0:
-            raise AssertionError(f"oracle printed no JSON: {proc.stderr[-2000:]}")
-        return json.loads(out[start:])
-
-    def summary(self, archive: Path | str) -> dict:
-        """Upstream's summary of what it restored; cached per file (restores take ~12 s)."""
-        stat = os.stat(archive)
-        key = (str(Path(archive).resolve()), stat.st_size, stat.st_mtime)
-        if key not in self._cache:
-            result = self.load(archive)
-            assert result["status"] == "success", result
-            self._cache[key] = result["package"]
-        return self._cache[key]
+def _run_wide_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's temp root, shared by every xdist worker (each worker's basetemp is inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
-def oracle() -> Oracle:
-    py = _oracle_python()
-    if py is None or not ORACLE_DIR.exists():
+def oracle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oracle]:
+    """openedx-core's restore, one persistent process for the session; skips when not built."""
+    python = oracle_python()
+    if python is None:
         pytest.skip("upstream oracle not available (run ../shared/tools/oracle/setup.sh)")
-    return Oracle(py)
+    shared = _run_wide_temp(tmp_path_factory)
+    server = OracleServer(python, shared / "oracle-server")
+    try:
+        yield Oracle(server, shared / "oracle-summaries")
+    finally:
+        server.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that restores with upstream carries the `oracle` mark, so `-m "not oracle"` means it."""
+    unmarked = [item.nodeid for item in items
+                if "oracle" in getattr(item, "fixturenames", ()) and item.get_closest_marker("oracle") is None]
+    if unmarked:
+        raise pytest.UsageError("tests using the `oracle` fixture must be marked @pytest.mark.oracle: "
+                                + ", ".join(unmarked))

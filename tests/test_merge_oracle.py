@@ -8,10 +8,14 @@ collections. The expected side is upstream's own restore of the edited archive.
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import corpus
 
 import lpconvert
 from lpconvert.merge import merge
+
+pytestmark = pytest.mark.oracle  # every test here restores with upstream openedx-core
 
 
 def test_merged_backup_restores_in_upstream_like_the_edited_one(oracle, tmp_path) -> None:
