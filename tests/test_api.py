@@ -6,6 +6,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pydantic
 import pytest
 from conftest import FIXTURES
 
@@ -54,8 +55,10 @@ def test_models_are_frozen_and_keep_unknown_fields() -> None:
         {"learning_package": {"key": "k", "title": "T", "flavour": "vanilla"}, "entities": [], "x_tool": {"a": 1}})
     assert model.learning_package.model_extra == {"flavour": "vanilla"}
     assert model.model_extra == {"x_tool": {"a": 1}}
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match=r"title\n  Instance is frozen") as frozen:
         model.learning_package.title = "changed"  # type: ignore[misc]
+    assert [(e["type"], e["loc"]) for e in frozen.value.errors()] == [("frozen_instance", ("title",))]
+    assert model.learning_package.title == "T"
 
 
 def test_schema_describes_media_encodings_explicitly() -> None:
