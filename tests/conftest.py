@@ -1,43 +1,18 @@
-"""Shared test fixtures: where the corpora and fixtures are, running the CLI as a user does,
-and the upstream oracle (openedx-core) when it is available."""
+"""Fixtures for every test folder: the corpora, the CLI as a user runs it, and the upstream
+oracle (openedx-core), persistent for the session. Plain helpers live in tests/helpers/."""
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
-import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.archives import tar_bytes  # noqa: F401 - until every test imports it from helpers
+from helpers.cli import run_cli
 from helpers.oracle import Oracle, OracleServer, oracle_python
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-
-
-def _corpora() -> Path | None:
-    env = os.environ.get("LPCONVERT_CORPORA")
-    for candidate in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "corpora"]:
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-CORPORA = _corpora()
-LP_CORPORA = sorted((CORPORA / "lp").glob("*.zip")) if CORPORA else []
-OLX_CORPORA = sorted((CORPORA / "olx").glob("*.tar.gz")) if CORPORA else []
-
-
-def corpus(relative: str) -> Path:
-    """A corpus file, or skip the test when the corpora are not beside the checkout."""
-    if CORPORA is None or not (CORPORA / relative).exists():
-        pytest.skip(f"corpus {relative} not available (set LPCONVERT_CORPORA)")
-    return CORPORA / relative
+from helpers.paths import CORPORA, FIXTURES, LP_CORPORA, OLX_CORPORA, ROOT, corpus  # noqa: F401
 
 
 @pytest.fixture
@@ -45,29 +20,6 @@ def corpora_dir() -> Path:
     if CORPORA is None:
         pytest.skip("corpora not available (set LPCONVERT_CORPORA)")
     return CORPORA
-
-
-def tar_bytes(members: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:
-    """A .tar.gz in memory from TarInfo entries (links, devices) or (name, bytes) files."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for m in members:
-            if isinstance(m, tarfile.TarInfo):
-                tf.addfile(m)
-            else:
-                info = tarfile.TarInfo(m[0])
-                info.size = len(m[1])
-                tf.addfile(info, io.BytesIO(m[1]))
-    return buf.getvalue()
-
-
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run `lpconvert ARGS` in a subprocess, exactly as a user would."""
-    exe = shutil.which("lpconvert", path=str(Path(sys.executable).parent)) or shutil.which("lpconvert")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "lpconvert.cli", *args]
-    full_env = {**os.environ, "LPCONVERT_NO_PROGRESS": "1", **(env or {})}
-    return subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from helpers.paths import ROOT
+
 ORACLE_DIR = ROOT.parent / "shared" / "tools" / "oracle"
 SERVER_SCRIPT = ROOT / "tests" / "conformance" / "oracle_server.py"
 
