@@ -39,3 +39,14 @@ def test_a_server_that_stops_answering_times_out_instead_of_hanging(tmp_path: Pa
     with pytest.raises(OracleServerError, match="no answer within 1 s"):
         server.restore(tmp_path / "any.zip")
     assert server._proc is None  # killed, so a late answer cannot be taken for the next request
+
+
+@pytest.mark.oracle
+def test_the_same_bytes_under_another_name_are_not_restored_again(oracle, tmp_path: Path) -> None:
+    original = corpus("lp/upstream-library-backup.zip")
+    expected = oracle.summary(original)
+    copy = tmp_path / "renamed copy.zip"
+    copy.write_bytes(original.read_bytes())
+    asked = oracle.server.restores
+    assert oracle.summary(copy) == expected
+    assert oracle.server.restores == asked  # answered from the digest cache, not by upstream again

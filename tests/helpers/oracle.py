@@ -75,6 +75,8 @@ class OracleServer:
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr_path = workdir / f"oracle-server-{os.getpid()}.stderr"
+        self.restores = 0
+        """Archives this server was asked to restore (the cache's effect is visible in it)."""
 
     def _stderr_tail(self) -> str:
         try:
@@ -120,6 +122,7 @@ class OracleServer:
         """Restore ARCHIVE with upstream now (never cached): {"status": ..., "package"|"errors": ...}."""
         proc = self._proc if self._proc and self._proc.poll() is None else self._start()
         assert proc.stdin is not None
+        self.restores += 1
         try:
             proc.stdin.write(json.dumps({"path": str(Path(archive).resolve())}) + "\n")
             proc.stdin.flush()
