@@ -106,7 +106,7 @@ class OracleServer:
     def _start(self) -> subprocess.Popen[str]:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self._stderr_path, "w") as err:
-            proc = subprocess.Popen([self.python, str(SERVER_SCRIPT), str(ORACLE_DIR)], cwd=str(ORACLE_DIR),
+            proc = subprocess.Popen([self.python, str(SERVER_SCRIPT), str(ORACLE_DIR)], cwd=str(self.workdir),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                                     text=True, bufsize=1)
         self._proc = proc
