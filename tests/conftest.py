@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.archives import tar_bytes  # noqa: F401 - until every test imports it from helpers
 from helpers.cli import run_cli
 from helpers.oracle import Oracle, OracleServer, oracle_python
-from helpers.paths import CORPORA, FIXTURES, LP_CORPORA, OLX_CORPORA, ROOT, corpus  # noqa: F401
+from helpers.paths import CORPORA
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import corpus
+from helpers.paths import corpus
 from helpers.oracle import OracleServer, OracleServerError, cold_load, oracle_python
 
 

@@ -4,5 +4,7 @@
 plain functions and constants live here, one module per job:
 ``paths`` (repository, fixtures, corpora), ``cli`` (run lpconvert as a user does),
 ``archives`` (archives built in memory), ``packages`` (hub-model packages for round trips),
-``oracle`` (upstream openedx-core's restore, persistent for the session).
+``oracle`` (upstream openedx-core's restore, persistent for the session), ``venv`` (a throwaway
+venv with one plugin distribution pip-installed), ``imscc`` (the imscc plugin registered for a
+test, and an independent count of what a cartridge should become).
 """

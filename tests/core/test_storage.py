@@ -1,0 +1,222 @@
+"""Sources and sinks: any fsspec location in, atomic and reproducible output."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import fsspec
+import pytest
+from helpers.paths import FIXTURES
+
+import lpconvert
+from lpconvert.formats import FormatOption, FormatSpec, WriteOptions
+from lpconvert.package import Package
+from lpconvert.plugin_manager import PluginRegistry, get_registry, reset_registry
+from lpconvert.storage import open_sink, open_source
+from lpconvert.storage.source import SourceError
+
+SMALL = FIXTURES / "lp-archive" / "small-library"
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)).replace(os.sep, "/"): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def _keys(result: lpconvert.ReadResult) -> list[str]:
+    assert result.package is not None, [p.render() for p in result.problems]
+    return sorted(e.key for e in result.package.entities)
+
+
+EXPECTED_KEYS = sorted(["week-1", "getting-started", "first-steps", "xblock.v1:html:intro",
+                        "xblock.v1:problem:quiz1", "xblock.v1:video:welcome"])
+
+
+def test_memory_filesystem_source() -> None:
+    fs = fsspec.filesystem("memory")
+    for name, data in _files(SMALL).items():
+        with fs.open(f"/lpconvert-test/small/{name}", "wb") as f:
+            f.write(data)
+    with lpconvert.read("memory://lpconvert-test/small") as result:
+        assert _keys(result) == EXPECTED_KEYS
+        intro = result.package.entity("xblock.v1:html:intro")
+        assert result.package.read_media(intro.version(2).media["static/logo.png"]).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("mode,suffix", [("w:gz", ".tar.gz"), ("w:", ".tar"), ("w:gz", ".tgz")])
+def test_tar_sources_with_a_wrapper_folder(tmp_path: Path, mode: str, suffix: str) -> None:
+    archive = tmp_path / f"lib{suffix}"
+    with tarfile.open(archive, mode) as tar:
+        for name, data in _files(SMALL).items():
+            info = tarfile.TarInfo(f"./small-library/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with lpconvert.read(str(archive)) as result:
+        assert _keys(result) == EXPECTED_KEYS
+
+
+def test_reading_a_tar_leaves_nothing_in_the_temp_folder_even_when_killed(tmp_path: Path) -> None:
+    """A .tar.gz is spooled to an anonymous (already unlinked) temporary file: a user whose
+    conversion is killed half-way must not find lpconvert-src-* leftovers in /tmp."""
+    archive = tmp_path / "lib.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SMALL, arcname="small-library")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    script = (
+        "import os, signal, sys\n"
+        "from lpconvert.storage import open_source\n"
+        "source = open_source(sys.argv[1])\n"
+        "assert source.read_bytes('package.toml')\n"
+        "print(len(source.files), sorted(os.listdir(os.environ['TMPDIR'])), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(archive)], capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(scratch)}, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    count, listed = done.stdout.split(" ", 1)
+    assert int(count) == len(_files(SMALL))
+    assert listed.strip() == "[]"  # nothing visible while open
+    assert list(scratch.iterdir()) == []  # and nothing after the kill
+
+
+def test_tar_members_read_back_byte_for_byte_in_any_order(tmp_path: Path) -> None:
+    archive = tmp_path / "lib.tar.gz"
+    big = os.urandom(3 << 20)  # larger than any read buffer
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in [("b.bin", big), ("a/empty.txt", b""), ("a/x.txt", b"x" * 10)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with open_source(str(archive)) as source:
+        assert source.files == {"a/empty.txt": 0, "a/x.txt": 10, "b.bin": len(big)}
+        assert source.read_bytes("a/x.txt") == b"x" * 10
+        with source.open("b.bin") as stream:
+            head = stream.read(5)
+            assert source.read_bytes("a/empty.txt") == b""  # another read in between
+            assert head + stream.read() == big
+        assert source.read_bytes("b.bin") == big
+
+
+def _small_package() -> lpconvert.ReadResult:
+    return lpconvert.read(str(SMALL))
+
+
+def test_reproducible_archives_in_every_container(tmp_path: Path) -> None:
+    with _small_package() as result:
+        for name in ("a.zip", "b.zip", "a.tar.gz", "b.tar.gz"):
+            written = lpconvert.write(result.package, str(tmp_path / name), "lp-archive")
+            assert written.ok, written.problems
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+    # timestamps come from the package (learning_package.updated), never from the clock
+    with tarfile.open(tmp_path / "a.tar.gz") as tar:
+        stamps = {m.mtime for m in tar.getmembers()}
+    from datetime import datetime, timezone
+
+    assert stamps == {int(datetime(2026, 2, 20, 16, 30, tzinfo=timezone.utc).timestamp())}
+    # and what was written reads back the same
+    with lpconvert.read(str(tmp_path / "a.tar.gz")) as again:
+        assert _keys(again) == EXPECTED_KEYS
+
+
+class _Boom(RuntimeError):
+    pass
+
+
+def test_a_failing_writer_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Half the files are written, then the writer fails: no destination, no temporary sibling."""
+
+    def failing_writer(package, sink, options):  # type: ignore[no-untyped-def]
+        sink.write_bytes("package.toml", b"[meta]\n")
+        sink.write_bytes("entities/a.toml", b"x" * 10000)
+        raise _Boom("disk on fire")
+
+    class Plugin:
+        LPCONVERT_API = 1
+        from lpconvert.hookspecs import hookimpl
+
+        @hookimpl
+        def lpconvert_formats(self) -> list[FormatSpec]:
+            return [FormatSpec(name="failing", description="fails halfway", writer=failing_writer)]
+
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    registry.register(Plugin(), name="failing")
+    previous = get_registry()
+    reset_registry(registry)
+    try:
+        with _small_package() as result:
+            for dest in ("out.zip", "out.tar.gz", "outdir"):
+                with pytest.raises(_Boom):
+                    lpconvert.write(result.package, str(tmp_path / dest), "failing")
+    finally:
+        reset_registry(previous)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_existing_destination_survives_a_failed_forced_write(tmp_path: Path) -> None:
+    dest = tmp_path / "keep.zip"
+    dest.write_bytes(b"the old archive")
+    with pytest.raises(_Boom):
+        with open_sink(str(dest), "zip", force=True) as sink:
+            sink.write_bytes("a.txt", b"new")  # type: ignore[attr-defined]
+            raise _Boom()
+    assert dest.read_bytes() == b"the old archive"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.zip"]
+
+
+def test_sinks_refuse_paths_that_escape(tmp_path: Path) -> None:
+    for kind in ("dir", "zip", "tar.gz"):
+        with pytest.raises(SourceError) as caught:
+            with open_sink(str(tmp_path / f"o-{kind.replace('.', '')}"), kind) as sink:  # type: ignore[arg-type]
+                sink.write_bytes("../escape.txt", b"x")  # type: ignore[attr-defined]
+        assert caught.value.code == "unsafe-media-path"
+    assert not (tmp_path.parent / "escape.txt").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_to_an_fsspec_url(tmp_path: Path) -> None:
+    with _small_package() as result:
+        written = lpconvert.write(result.package, "memory://lpconvert-out/lib.zip")
+        assert written.ok, written.problems
+    with lpconvert.read("memory://lpconvert-out/lib.zip") as again:
+        assert _keys(again) == EXPECTED_KEYS
+
+
+def test_write_options_reach_the_writer(tmp_path: Path) -> None:
+    seen: dict[str, str] = {}
+
+    def recording_writer(package: Package, sink, options: WriteOptions):  # type: ignore[no-untyped-def]
+        seen.update(options.extra)
+        with sink.open() as f:
+            f.write(b"ok")
+        return []
+
+    class Plugin:
+        LPCONVERT_API = 1
+        from lpconvert.hookspecs import hookimpl
+
+        @hookimpl
+        def lpconvert_formats(self) -> list[FormatSpec]:
+            return [FormatSpec(name="recording", description="records options", writer=recording_writer,
+                               output="file", writer_options=(FormatOption("colour", "the colour to record"),))]
+
+    registry = PluginRegistry()
+    registry.load_entry_points()
+    registry.register(Plugin(), name="recording")
+    previous = get_registry()
+    reset_registry(registry)
+    try:
+        with _small_package() as result:
+            assert lpconvert.write(result.package, str(tmp_path / "o.txt"), "recording",
+                                   options={"colour": "blue"}).ok
+    finally:
+        reset_registry(previous)
+    assert seen == {"colour": "blue"}
