@@ -34,6 +34,7 @@ from lpconvert.validation import revalidate
 
 from helpers.paths import LP_CORPORA, OLX_CORPORA
 from helpers.packages import FIXTURES, build
+
 FORMATS = sorted(spec.name for spec in get_registry().formats.values() if spec.can_read and spec.can_write)
 LOSSLESS = [name for name in FORMATS if not get_registry().formats[name].cannot_hold]
 MINE = ("json", "sqlite", "sections")

@@ -27,6 +27,7 @@ from lpconvert.testing import assert_roundtrip, check_plugin, sample_package, us
 from helpers.cli import run_cli
 from helpers.paths import corpus
 from helpers.packages import build, full_data
+
 FULL_OLX_KINDS = {"collections", "meta", "timestamps", "package-description", "can-stand-alone", "unknown-fields",
                   "other-versions", "titles", "component-files", "version-numbers", "unpublished-outside-units",
                   "package-key"}

@@ -14,6 +14,8 @@ from lpconvert.testing import assert_same_content
 
 from helpers.paths import FIXTURES, LP_CORPORA
 from helpers.packages import LATIN1, PNG, build
+
+
 def _write(package, path):  # type: ignore[no-untyped-def]
     result = lpconvert.write(package, str(path), "json")
     assert result.written, [p.render() for p in result.problems]

@@ -30,6 +30,8 @@ from lpconvert.package import Package
 from lpconvert.plugin_manager import get_registry
 
 from helpers.packages import FIXTURES, build
+
+
 OTHERS = sorted(s.name for s in get_registry().formats.values()
                 if s.can_read and s.can_write and s.name != "olx")
 DESTINATION = {"json": "p.json", "sqlite": "p.sqlite", "olx": "p.tar.gz"}

@@ -16,6 +16,8 @@ from lpconvert.testing import assert_same_content
 
 from helpers.paths import FIXTURES, LP_CORPORA, OLX_CORPORA
 from helpers.packages import build
+
+
 HAND = FIXTURES / "sections" / "hand-written"
 
 

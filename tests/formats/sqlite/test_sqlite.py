@@ -21,6 +21,8 @@ from lpconvert_sqlite.reader import SqliteResources
 
 from helpers.paths import LP_CORPORA, ROOT, corpus
 from helpers.packages import build, full_data
+
+
 DOC = ROOT / "docs" / "formats" / "sqlite.md"
 
 
