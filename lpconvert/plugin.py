@@ -5,7 +5,7 @@
     LPCONVERT_API = 1          # the PLUGIN_API_VERSION this plugin was written for
 
 A plugin imports nothing else from lpconvert (the built-in formats are held to it by
-tests/test_plugin_surface.py). Every name here is guarded by `PLUGIN_API_VERSION`: one is
+tests/core/test_plugin_surface.py). Every name here is guarded by `PLUGIN_API_VERSION`: one is
 only added within a version, and removing or changing one means a new version, which
 refuses plugins written for the old one at load time with a message instead of an
 ImportError in the middle of a conversion. Everything else in lpconvert may change.

@@ -126,7 +126,7 @@ class ProblemLimit:
 
 # Every problem code the core emits: code -> what it means (a format's own are in its
 # `FormatSpec.problem_codes`). docs/validation.md documents
-# each one with an example and a remedy; tests/test_docs_codes.py keeps the two in step.
+# each one with an example and a remedy; tests/core/test_docs_codes.py keeps the two in step.
 CODES: dict[str, str] = {
     # storage and containers
     "source-not-found": "the source path or URL does not exist",
