@@ -15,13 +15,12 @@ under drafts/, a title equal to the block's display_name), nothing is said.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lxml import etree
 
-from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package, is_xml_name
+from lpconvert.plugin import CompletePackageInput, Entity, EntityVersion, MediaFile, Package, is_xml_name, media_digest
 from lpconvert.plugin import loss_examples as examples
 
 from .assets import package_policy, studio_path
@@ -166,7 +165,7 @@ class _Bytes:
     def digest(self, media: MediaFile) -> str:
         known = self.digests.get(id(media))
         if known is None:
-            known = self.digests[id(media)] = hashlib.sha256(self.package.read_media(media)).hexdigest()
+            known = self.digests[id(media)] = media_digest(self.package, media)
         return known
 
     def differ(self, a: MediaFile, b: MediaFile) -> bool:
