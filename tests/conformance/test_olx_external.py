@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.olx_trees import expected_counts, unpack
+from helpers.paths import OLX_CORPORA, corpus
 
 import lpconvert
-from helpers.paths import OLX_CORPORA, corpus
-from tests.formats.olx.test_olx import _expected_counts, _unpack
 
 COURSES = [p for p in OLX_CORPORA if "library" not in p.name and "problem-bank" not in p.name]
 
@@ -25,7 +25,7 @@ COURSES = [p for p in OLX_CORPORA if "library" not in p.name and "problem-bank" 
                                   "openedx-demo-course.tar.gz"])
 def test_olx_to_lp_archive_restores_upstream_with_one_entity_per_block(name: str, tmp_path: Path, oracle) -> None:
     archive = corpus(f"olx/{name}")
-    expected = _expected_counts(_unpack(archive, tmp_path / "x"))
+    expected = expected_counts(unpack(archive, tmp_path / "x"))
     out = tmp_path / "course.zip"
     converted = lpconvert.convert(str(archive), str(out))
     assert converted.ok, [p.render() for p in converted.problems]

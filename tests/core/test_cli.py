@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from helpers.cli import run_cli
-from helpers.paths import FIXTURES, ROOT, corpus
+from helpers.paths import FIXTURES, corpus
 
 SMALL = FIXTURES / "lp-archive" / "small-library"
 
@@ -203,10 +203,7 @@ def test_an_archive_missing_its_package_toml_is_named_as_such(tmp_path: Path) ->
 
 def test_hints_for_reading_name_only_formats_that_read(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     """The html plugin writes but cannot read: suggesting `--from html` would send a user nowhere."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
-    import lpconvert_html.plugin
+    from helpers.plugins import html_plugin
 
     from lpconvert.cli import main
     from lpconvert.testing import use_plugins
@@ -214,7 +211,7 @@ def test_hints_for_reading_name_only_formats_that_read(tmp_path: Path, capsys) -
     notes = tmp_path / "notes.zip"
     with zipfile.ZipFile(notes, "w") as zf:
         zf.writestr("todo.txt", "buy milk\n")
-    with use_plugins(lpconvert_html.plugin):
+    with use_plugins(html_plugin):
         assert main(["formats"]) == 0
         listed = capsys.readouterr().out.splitlines()
         assert next(line for line in listed if line.startswith("html ")).split()[1] == "write"

@@ -8,34 +8,29 @@ own (`FormatSpec.problem_codes`): the built-in formats, and the html and imscc p
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.paths import ROOT
+from helpers.plugins import SEPARATE, plugin_module
 
 from lpconvert.formats import FormatSpec
 from lpconvert.problems import CODES, known_codes
 from lpconvert.testing import use_plugins
-from helpers.paths import ROOT
 
 DOC = ROOT / "docs" / "validation.md"
 HEADING = re.compile(r"^#### `([a-z0-9-]+)`\s*$", re.MULTILINE)
 EMITTED = re.compile(
     r"""\b(?:error|warning|warn|problem|SourceError|XmlError|_add_file_problem\(r,)\(\s*(?:Severity\.\w+,\s*)?"""
     r"""["']([a-z0-9]+(?:-[a-z0-9]+)+)["']""")
-SEPARATE = {"lpconvert-html": "lpconvert_html", "lpconvert-imscc": "lpconvert_imscc"}
-"""Plugins that are distributions of their own: folder -> package (under src/)."""
 
 
 @pytest.fixture(scope="module")
 def formats() -> Iterator[dict[str, FormatSpec]]:
     """Every format: the installed ones and the separately distributed html and imscc."""
-    for folder in SEPARATE:
-        sys.path.insert(0, str(ROOT / "plugins" / folder / "src"))
-    modules = [importlib.import_module(f"{package}.plugin") for package in SEPARATE.values()]
+    modules = [plugin_module(folder) for folder in SEPARATE]
     with use_plugins(*modules) as registry:
         yield dict(registry.formats)
 

@@ -8,13 +8,12 @@ API's `force` follows the same rules and raises `DestinationNotReplaceable`.
 from __future__ import annotations
 
 import shutil
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
-from helpers.paths import FIXTURES, ROOT, corpus
+from helpers.paths import FIXTURES, corpus
 
 import lpconvert
 from lpconvert.api import DestinationNotReplaceable
@@ -326,13 +325,12 @@ def test_a_remote_destination_follows_the_same_content_rule() -> None:
 
 def test_a_write_only_format_replaces_only_an_empty_destination(tmp_path: Path) -> None:
     """html has no probe: lpconvert cannot tell its old site from a folder of the user's pages."""
-    sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
-    import lpconvert_html.plugin
+    from helpers.plugins import html_plugin
 
     from lpconvert.testing import use_plugins
 
     site = tmp_path / "site"
-    with use_plugins(lpconvert_html.plugin):
+    with use_plugins(html_plugin):
         assert lpconvert.convert(str(SMALL), str(site), to="html").ok
         before = _snapshot(site)
         with pytest.raises(DestinationNotReplaceable, match="the html format has no probe"):

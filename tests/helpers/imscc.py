@@ -8,7 +8,6 @@ alone, never with the reader under test.
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -16,12 +15,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from helpers.paths import CORPORA, ROOT
+from helpers.paths import CORPORA
+from helpers.plugins import imscc_plugin
 from lpconvert.testing import use_plugins
-
-sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-imscc" / "src"))
-
-import lpconvert_imscc.plugin as imscc_plugin  # noqa: E402 - after its src is on sys.path
 
 CARTRIDGES = sorted(p.name for p in (CORPORA / "cc").glob("*.imscc")) if CORPORA else []
 

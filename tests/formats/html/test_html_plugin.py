@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,16 +28,14 @@ from lpconvert.testing import check_plugin, use_plugins
 from lpconvert.testing.sample import LOGO_PNG_BASE64, TRICKY_TITLE, sample_data
 
 SMALL = ROOT / "fixtures" / "lp-archive" / "small-library"
-sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
-
-import lpconvert_html.plugin
+from helpers.plugins import html_plugin
 
 LOGO = SMALL / "entities/xblock.v1/html/intro/component_versions/v2/static/logo.png"
 
 
 @pytest.fixture
 def html_format():
-    with use_plugins(lpconvert_html.plugin) as registry:
+    with use_plugins(html_plugin) as registry:
         yield registry
 
 
@@ -85,7 +82,7 @@ def _local_links(site: Path) -> list[tuple[Path, str]]:
 
 
 def test_the_plugin_keeps_the_contract():
-    assert check_plugin(lpconvert_html.plugin) == []
+    assert check_plugin(html_plugin) == []
 
 
 def test_index_shows_title_outline_and_collections(html_format, tmp_path):

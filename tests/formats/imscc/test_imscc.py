@@ -8,7 +8,6 @@ never from the reader.
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 from helpers.imscc import CARTRIDGES, expected_kinds, imscc_format, imscc_plugin, named, question_kinds  # noqa: F401  (the fixture registers the plugin)
-from helpers.paths import ROOT, corpus
+from helpers.paths import corpus
 from lxml import etree
 
 import lpconvert
@@ -397,11 +396,10 @@ def test_short_answers_keep_every_accepted_answer(tmp_path: Path) -> None:
 
 def test_the_html_preview_shows_the_quiz_questions(tmp_path: Path) -> None:
     """What a person previewing an imported cartridge sees (the html plugin, also a separate distribution)."""
-    sys.path.insert(0, str(ROOT / "plugins" / "lpconvert-html" / "src"))
-    import lpconvert_html.plugin
+    from helpers.plugins import html_plugin
     from lxml import html as lxml_html
 
-    with use_plugins(imscc_plugin, lpconvert_html.plugin):
+    with use_plugins(imscc_plugin, html_plugin):
         site = tmp_path / "site"
         converted = lpconvert.convert(str(corpus("cc/canvas-all-question-types.imscc")), str(site), to="html")
         assert converted.ok, [p.render() for p in converted.problems if p.is_error]

@@ -13,105 +13,18 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.olx_trees import compare_trees, expected_counts, tree_files, unpack
+from helpers.paths import FIXTURES, OLX_CORPORA, corpus
 from lxml import etree
 
 import lpconvert
 from lpconvert.api import format_names
 from lpconvert.model import ResourceMedia
-from helpers.paths import FIXTURES, OLX_CORPORA, corpus
 
 TINY = FIXTURES / "olx" / "tiny-course"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _tree_files(root: Path) -> dict[str, Path]:
-    """Relative path -> file, looking through one wrapper folder (Studio packs course/ or library/)."""
-    entries = [p for p in root.iterdir() if not p.name.startswith("._") and p.name != ".DS_Store"]
-    if len(entries) == 1 and entries[0].is_dir():
-        root = entries[0]
-    out = {}
-    for p in root.rglob("*"):
-        if p.is_file() and not any(part.startswith("._") or part == ".DS_Store" for part in p.parts):
-            out[p.relative_to(root).as_posix()] = p
-    return out
-
-
-def _unpack(archive: Path, into: Path) -> dict[str, Path]:
-    into.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return _tree_files(into)
-
-
-def _is_pointer(el: etree._Element) -> bool:
-    return set(el.attrib) == {"url_name"} and len(el) == 0
-
-
-def _load(files: dict[str, Path], el: etree._Element, drafts: bool = False) -> etree._Element:
-    if not _is_pointer(el):
-        return el
-    name = el.get("url_name").replace(":", "/")
-    for prefix in (("drafts/",) if drafts else ()) + ("",):
-        path = f"{prefix}{el.tag}/{name}.xml"
-        if path in files:
-            return etree.parse(str(files[path])).getroot()
-    raise AssertionError(f"missing {el.tag}/{name}.xml")
-
-
-def _expected_counts(files: dict[str, Path]) -> Counter[str]:
-    """Chapters, sequentials, verticals (draft-only included) and blocks inside verticals, by type."""
-    counts: Counter[str] = Counter()
-    if "library.xml" in files:
-        lib = etree.parse(str(files["library.xml"])).getroot()
-        for child in lib:
-            if isinstance(child.tag, str) and not child.tag.startswith("{"):
-                counts[f"xblock.v1:{child.tag}"] += 1
-        return counts
-    top = etree.parse(str(files["course.xml"])).getroot()
-    course = etree.parse(str(files[f"course/{top.get('url_name')}.xml"])).getroot()
-    blocks: set[tuple[str, str]] = set()
-    verticals: set[str] = set()
-    for chapter in course.iter("chapter"):
-        counts["section"] += 1
-        for seq in _load(files, chapter).iter("sequential"):
-            counts["subsection"] += 1
-            for vert in _load(files, seq):
-                if vert.tag != "vertical":
-                    continue
-                verticals.add(vert.get("url_name"))
-                for block in _load(files, vert):
-                    if isinstance(block.tag, str):
-                        blocks.add((block.tag, block.get("url_name")))
-    for path, file in files.items():
-        if path.startswith("drafts/vertical/"):
-            vert = etree.parse(str(file)).getroot()
-            verticals.add(path.rsplit("/", 1)[1][:-4])
-            for block in vert:
-                if isinstance(block.tag, str):
-                    blocks.add((block.tag, block.get("url_name")))
-    counts["unit"] = len(verticals)
-    for tag, _ in blocks:
-        counts[f"xblock.v1:{tag}"] += 1
-    return counts
-
-
-def _canonical(path: Path) -> str:
-    return etree.canonicalize(from_file=str(path), strip_text=True)
-
-
-def _compare_trees(a: dict[str, Path], b: dict[str, Path]) -> list[str]:
-    """Paths that differ: missing on one side, different canonical XML, or different bytes."""
-    diffs = sorted(set(a) ^ set(b))
-    for path in sorted(set(a) & set(b)):
-        if path.endswith(".xml"):
-            same = _canonical(a[path]) == _canonical(b[path])
-        else:
-            same = a[path].read_bytes() == b[path].read_bytes()
-        if not same:
-            diffs.append(path)
-    return diffs
 
 
 def _counts(package: lpconvert.Package) -> Counter[str]:
@@ -138,20 +51,20 @@ def _errors(problems: list) -> list:
 
 @pytest.mark.parametrize("archive", OLX_CORPORA, ids=lambda p: p.name)
 def test_every_corpus_reads_with_counts_matching_the_export(archive: Path, tmp_path: Path) -> None:
-    files = _unpack(archive, tmp_path / "x")
+    files = unpack(archive, tmp_path / "x")
     with lpconvert.read(str(archive)) as result:
         assert result.format == "olx"
         assert _errors(result.problems) == []
         assert result.package is not None
         counts = _counts(result.package)
-        expected = _expected_counts(files)
+        expected = expected_counts(files)
         assert {k: counts[k] for k in expected} == dict(expected)
         assert _static_paths(result.package) == {p for p in files if p.startswith("static/")}
 
 
 def test_cli_info_counts_the_test_course_like_the_export(cli, tmp_path: Path) -> None:
     archive = corpus("olx/openedx-test-course.tar.gz")
-    expected = _expected_counts(_unpack(archive, tmp_path / "x"))
+    expected = expected_counts(unpack(archive, tmp_path / "x"))
     done = cli("info", "--json", str(archive))
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
@@ -234,7 +147,7 @@ def test_olx_hub_olx_gives_the_same_files_and_the_same_hub(archive: Path, tmp_pa
     with tarfile.open(out) as tar:
         tops = {name.split("/", 1)[0] for name in tar.getnames()}
     assert tops in ({"course"}, {"library"}), "Studio imports one top-level folder"
-    assert _compare_trees(_unpack(archive, tmp_path / "a"), _unpack(out, tmp_path / "b")) == []
+    assert compare_trees(unpack(archive, tmp_path / "a"), unpack(out, tmp_path / "b")) == []
     with lpconvert.read(str(archive)) as first, lpconvert.read(str(out)) as second:
         assert first.package is not None and second.package is not None
         assert first.package.model.model_dump(exclude={"files"}) == second.package.model.model_dump(exclude={"files"})
@@ -244,8 +157,8 @@ def test_olx_hub_olx_gives_the_same_files_and_the_same_hub(archive: Path, tmp_pa
 def test_tiny_fixture_round_trips_with_drafts_and_wrappers(tmp_path: Path) -> None:
     out = tmp_path / "tiny.tar.gz"
     assert lpconvert.convert(str(TINY), str(out)).ok
-    written = _unpack(out, tmp_path / "b")
-    assert _compare_trees(_tree_files(TINY), written) == []
+    written = unpack(out, tmp_path / "b")
+    assert compare_trees(tree_files(TINY), written) == []
     seq = etree.parse(str(written["sequential/lesson1.xml"])).getroot()
     assert [c.tag for c in seq] == ["vertical", "html", "vertical"], "the wrapper unit is not written"
     assert etree.parse(str(written["drafts/vertical/unit3.xml"])).getroot().get("index_in_children_list") == "3"
@@ -262,7 +175,7 @@ def test_hand_written_inline_course_round_trips(tmp_path: Path) -> None:
         assert b"Sky colour?" in result.package.read_media(quiz.current_version.media["block.xml"])
         out = tmp_path / "out"
         assert lpconvert.write(result.package, str(out), "olx").ok
-    assert _compare_trees(_tree_files(src), _tree_files(out)) == []
+    assert compare_trees(tree_files(src), tree_files(out)) == []
 
 
 def test_html_that_cdata_cannot_hold_keeps_its_bytes(tmp_path: Path) -> None:
@@ -290,7 +203,7 @@ def test_lp_archive_to_olx_course_and_v1_library(tmp_path: Path) -> None:
     assert result.ok, [p.render() for p in result.problems]
     assert any(p.code == "loss" and "collection" in p.message for p in result.write.problems)
     assert any(p.code == "loss" and p.field == "meta" for p in result.write.problems)
-    files = _tree_files(_unpack_dir(course, tmp_path / "c"))
+    files = tree_files(_unpack_dir(course, tmp_path / "c"))
     assert "course.xml" in files
     with lpconvert.read(str(src)) as original, lpconvert.read(str(course)) as back:
         assert original.package is not None and back.package is not None
@@ -436,7 +349,7 @@ def test_olx_survives_a_trip_through_another_format(suffix: str, tmp_path: Path)
     middle, out = tmp_path / f"course{suffix}", tmp_path / "out.tar.gz"
     assert lpconvert.convert(str(TINY), str(middle)).ok
     assert lpconvert.convert(str(middle), str(out)).ok
-    assert _compare_trees(_tree_files(TINY), _unpack(out, tmp_path / "b")) == []
+    assert compare_trees(tree_files(TINY), unpack(out, tmp_path / "b")) == []
 
 
 def test_course_title_from_a_legacy_policy_location(tmp_path: Path) -> None:

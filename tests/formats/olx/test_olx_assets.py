@@ -18,11 +18,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers.olx_trees import compare_trees, tree_files, unpack
+from helpers.paths import FIXTURES, OLX_CORPORA, corpus
 
 import lpconvert
 from lpconvert.api import format_names
-from helpers.paths import FIXTURES, OLX_CORPORA, corpus
-from tests.formats.olx.test_olx import _compare_trees, _tree_files, _unpack
 
 TINY = FIXTURES / "olx" / "tiny-course"
 
@@ -170,7 +170,7 @@ def test_olx_through_another_format_comes_back_identical(archive: Path, suffix: 
     assert lpconvert.convert(str(archive), str(middle)).ok
     back = lpconvert.convert(str(middle), str(out))
     assert back.ok, [p.render() for p in back.problems]
-    assert _compare_trees(_unpack(archive, tmp_path / "a"), _unpack(out, tmp_path / "b")) == []
+    assert compare_trees(unpack(archive, tmp_path / "a"), unpack(out, tmp_path / "b")) == []
 
 
 def _course_with_assets(tmp_path: Path) -> Path:
@@ -246,9 +246,9 @@ def test_studio_asset_names_come_back_where_studio_keeps_them(middle: str | None
         assert lpconvert.convert(str(src), current).ok
     out = tmp_path / "out.tar.gz"
     assert lpconvert.convert(current, str(out)).ok
-    back = _unpack(out, tmp_path / "back")
+    back = unpack(out, tmp_path / "back")
     assert "static/figures/My Diagram.png" in back and "static/Brain green.png" in back
-    assert _compare_trees(_tree_files(src), back) == []
+    assert compare_trees(tree_files(src), back) == []
 
 
 def test_a_file_found_by_the_key_studio_computes_comes_back_under_its_own_name(tmp_path: Path) -> None:
@@ -263,7 +263,7 @@ def test_a_file_found_by_the_key_studio_computes_comes_back_under_its_own_name(t
         assert not [p for p in result.problems if p.code == "missing-static"]
     out = tmp_path / "out.tar.gz"
     assert lpconvert.convert(str(src), str(out)).ok
-    assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []
+    assert compare_trees(tree_files(src), unpack(out, tmp_path / "back")) == []
 
 
 def test_a_link_to_a_file_the_export_does_not_hold_is_still_a_warning(tmp_path: Path) -> None:
@@ -298,7 +298,7 @@ def test_json_nested_deeper_than_python_recurses_is_reported_not_a_crash(tmp_pat
         assert lesson_attrs["deep"] == deep  # kept as the text it is
     out = tmp_path / "out.tar.gz"
     assert lpconvert.convert(str(src), str(out)).ok
-    assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []
+    assert compare_trees(tree_files(src), unpack(out, tmp_path / "back")) == []
 
 
 def test_a_file_kept_under_its_key_although_assets_json_names_another_comes_back_there(tmp_path: Path) -> None:
@@ -311,4 +311,4 @@ def test_a_file_kept_under_its_key_although_assets_json_names_another_comes_back
         assert result.package.read_media(q1.media["static/Brain_green.png"]) == b"\x89PNG brain"
     out = tmp_path / "out.tar.gz"
     assert lpconvert.convert(str(src), str(out)).ok
-    assert _compare_trees(_tree_files(src), _unpack(out, tmp_path / "back")) == []
+    assert compare_trees(tree_files(src), unpack(out, tmp_path / "back")) == []

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.paths import FIXTURES
 
 import lpconvert
-from helpers.paths import FIXTURES
 
 testing = pytest.importorskip("lpconvert.testing")
 

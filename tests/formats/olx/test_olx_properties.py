@@ -10,6 +10,7 @@ import tempfile
 from typing import Any
 
 import pytest
+from helpers.generated import packages
 from hypothesis import HealthCheck, Phase, given, settings
 
 import lpconvert
@@ -17,8 +18,6 @@ from lpconvert.model import CompletePackageInput
 from lpconvert.package import Package
 from lpconvert.problems import has_errors
 from lpconvert.validation import revalidate
-
-packages = pytest.importorskip("tests.conformance.test_roundtrip_matrix").packages
 
 
 # Each example writes and reads two tarballs. A failure is printed with its full data and a

@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.packages import FIXTURES, build
 from lxml import etree
 
 import lpconvert
 from lpconvert.package import Package
 from lpconvert.plugin_manager import get_registry
-
-from helpers.packages import FIXTURES, build
-
 
 OTHERS = sorted(s.name for s in get_registry().formats.values()
                 if s.can_read and s.can_write and s.name != "olx")
