@@ -1,8 +1,8 @@
 """The imscc plugin for tests, and an independent count of what a cartridge should become.
 
-The plugin is a separate distribution (plugins/lpconvert-imscc): its source is put on sys.path
-here, in one place, and `imscc_format` registers it for a test, as its author tests it before
-packaging. `expected_kinds` counts a cartridge's components from its manifest and QTI with lxml
+The plugin is a separate distribution (plugins/lpconvert-imscc), imported from its source by
+`helpers.plugins`; the `imscc_format` fixture registers it for a test, as its author tests it
+before packaging. `expected_kinds` counts a cartridge's components from its manifest and QTI with lxml
 alone, never with the reader under test.
 """
 
