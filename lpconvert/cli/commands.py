@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from .errors import EXIT_INVALID, EXIT_OK, Refused, UsageError
 from .output import human, note, one_line_refusal, plugin_of, print_problems, summary, write_report
@@ -21,6 +22,7 @@ from .runtime import (
     one_json_on_stdout,
     output_path,
     pairs,
+    stdin_or_path,
     with_progress,
 )
 
@@ -126,14 +128,31 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .. import api
+    from ..stdio import STREAM
 
-    if os.path.abspath(args.destination) in {os.path.abspath(args.base), os.path.abspath(args.incoming)}:
+    if args.base == STREAM and args.incoming == STREAM:
+        raise UsageError("only one of BASE and INCOMING can be - (standard input)")
+    if args.destination == STREAM and args.report == STREAM:
+        raise UsageError("--report - and OUT - would both write to standard output; give --report FILE.json")
+    if args.destination != STREAM and \
+            os.path.abspath(args.destination) in {os.path.abspath(args.base), os.path.abspath(args.incoming)}:
         raise UsageError("OUT must be a new path, not BASE or INCOMING")
     limits = limits_from(args)
+    with stdin_or_path(args.base, args.from_format, limits, "BASE") as base, \
+            stdin_or_path(args.incoming, args.from_format, limits, "INCOMING") as incoming, \
+            output_path(args) as (destination, _):
+        return _merge(args, base, incoming, destination, limits)
+
+
+def _merge(args: argparse.Namespace, base: str, incoming: str, destination: str, limits: Any) -> int:
+    """`cmd_merge` once `-` has become a path on each side."""
+    from .. import api
+
+    to_stdout = args.destination == "-"
+    where = "standard output" if to_stdout else args.destination
     started = clock()
     with api_errors_as_usage():
-        run = api.merge(args.base, args.incoming, None if args.dry_run else args.destination, to=args.to,
+        run = api.merge(base, incoming, None if args.dry_run else destination, to=args.to,
                         from_format=args.from_format, force=args.force, strict=args.strict, limits=limits,
                         allow_loss=args.allow_loss)
     problems, merged, written = run.problems, run.merged, run.write
@@ -143,10 +162,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
         invalid = run.invalid_inputs
         why = f"{' and '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} invalid" \
             if invalid else "the merged package would be invalid"
-        sys.stderr.write(f"lpconvert: nothing written to {args.destination}: {why}; {summary(problems)}\n")
+        sys.stderr.write(f"lpconvert: nothing written to {where}: {why}; {summary(problems)}\n")
         return EXIT_INVALID
     for line in merged.report.lines(list_unchanged=args.list_unchanged):
-        print(line)
+        print(line, file=sys.stderr if to_stdout else sys.stdout)  # stdout may be the package
     refusal = one_line_refusal(written.problems) if written is not None else None
     if refusal is not None:
         raise Refused(refusal.message)
@@ -158,12 +177,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
             sys.stderr.write(f"dry run: nothing written; {counts}; {summary(problems)}\n")
         return EXIT_OK
     if written.ok:
+        if to_stdout:
+            from ..stdio import send
+
+            send(destination)
         note(args, lambda: f"read {args.base} as {plugin_of(run.base.format)} and {args.incoming} as "
              f"{plugin_of(run.incoming.format)}; wrote {plugin_of(written.format)} in {clock() - started:.2f} s")
         if not args.quiet:
-            sys.stderr.write(f"wrote {args.destination} ({written.format}): {counts}; {summary(problems)}\n")
+            sys.stderr.write(f"wrote {where} ({written.format}): {counts}; {summary(problems)}\n")
         return EXIT_OK
-    sys.stderr.write(f"lpconvert: nothing written to {args.destination}; {summary(problems)}\n")
+    sys.stderr.write(f"lpconvert: nothing written to {where}; {summary(problems)}\n")
     return EXIT_INVALID
 
 

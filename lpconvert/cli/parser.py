@@ -130,9 +130,12 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
                          "added; an entity whose content changed gets it as a new version numbered above every "
                          "version it has; unchanged content makes no new version; entities only in BASE stay; "
                          "collections merge. Prints what was added, updated and unchanged.")
-    mrg.add_argument("base", metavar="BASE", help="the package to update (kept as is; OUT gets the result)")
-    mrg.add_argument("incoming", metavar="INCOMING", help="the package whose content is applied")
-    mrg.add_argument("destination", metavar="OUT", help="where to write the merged package")
+    mrg.add_argument("base", metavar="BASE", help="the package to update (kept as is; OUT gets the result); "
+                     "- reads standard input (with --from)")
+    mrg.add_argument("incoming", metavar="INCOMING", help="the package whose content is applied; - reads "
+                     "standard input (with --from)")
+    mrg.add_argument("destination", metavar="OUT", help="where to write the merged package; - writes standard "
+                     "output (with --to; the merge report then goes to stderr)")
     mrg.add_argument("-t", "--to", metavar="FORMAT", help="output format (default: from OUT's suffix)")
     mrg.add_argument("--force", action="store_true",
                      help="replace OUT if it exists and is a package of OUT's format")

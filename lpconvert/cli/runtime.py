@@ -50,16 +50,24 @@ def clock() -> float:
 @contextmanager
 def input_path(args: argparse.Namespace, limits: Any) -> Iterator[str]:
     """IN as a path: itself, or standard input spooled to a temporary file when IN is `-`."""
+    with stdin_or_path(args.source, args.from_format, limits, "IN") as path:
+        yield path
+
+
+@contextmanager
+def stdin_or_path(location: str, from_format: str | None, limits: Any, name: str) -> Iterator[str]:
+    """An input argument (`name`: IN, BASE, INCOMING) as a path: itself, or standard input
+    spooled to a temporary file when it is `-`."""
     from .. import api
     from ..stdio import STREAM, StreamError, StreamTooLarge, stdin_as_file
 
-    if args.source != STREAM:
-        yield args.source
+    if location != STREAM:
+        yield location
         return
-    if not args.from_format:
-        raise UsageError("reading standard input (IN is -) needs --from FORMAT")
+    if not from_format:
+        raise UsageError(f"reading standard input ({name} is -) needs --from FORMAT")
     try:
-        spec = api.get_format(args.from_format, reading=True)
+        spec = api.get_format(from_format, reading=True)
         with stdin_as_file(spec, limits.max_total_bytes) as path:
             yield path
     except api.LpconvertError as exc:
@@ -77,13 +85,14 @@ def output_path(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
     from .. import api
     from ..stdio import STREAM, StreamError, stdout_spool, stdout_suffix
 
+    container = getattr(args, "container", None)  # merge has no --container
     if args.destination != STREAM:
-        yield args.destination, args.container
+        yield args.destination, container
         return
     if not args.to:
         raise UsageError("writing standard output (OUT is -) needs --to FORMAT")
     try:
-        suffix = stdout_suffix(api.choose_output_format(STREAM, args.to), args.container)
+        suffix = stdout_suffix(api.choose_output_format(STREAM, args.to), container)
     except api.LpconvertError as exc:
         raise UsageError(str(exc)) from None
     except StreamError as exc:

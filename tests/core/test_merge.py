@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import lzma
+import os
 import shutil
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from helpers.paths import corpus
@@ -288,3 +292,33 @@ def test_api_merge_refuses_a_usage_error_before_reading(tmp_path) -> None:
     missing = tmp_path / "missing.zip"  # never read: the unknown loss kind is refused first
     with pytest.raises(lpconvert.LpconvertError, match="unknown loss kind 'colections'"):
         lpconvert.api.merge(str(missing), str(corpus(EDITED)), str(tmp_path / "out.zip"), allow_loss=["colections"])
+
+
+def test_merge_reads_standard_input_and_writes_standard_output(tmp_path: Path) -> None:
+    """`-` for INCOMING (or BASE) reads standard input, `-` for OUT writes standard output: the
+    same package bytes and the same report as with files, and the report never in the package."""
+    exe = str(Path(sys.executable).with_name("lpconvert"))
+    env = {**os.environ, "LPCONVERT_NO_PROGRESS": "1"}
+    base, edited = str(corpus(BASE)), corpus(EDITED)
+
+    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([exe, "merge", *args], input=stdin, capture_output=True, env=env, timeout=300)
+
+    files = run(base, str(edited), str(tmp_path / "files.zip"))
+    assert files.returncode == 0, files.stderr
+    report = [line for line in files.stdout.decode().splitlines() if line]
+    assert any(line.startswith("added") for line in report)
+
+    piped = run(base, "-", str(tmp_path / "piped.zip"), "--from", "lp-archive", stdin=edited.read_bytes())
+    assert piped.returncode == 0, piped.stderr
+    assert (tmp_path / "piped.zip").read_bytes() == (tmp_path / "files.zip").read_bytes()
+    assert [line for line in piped.stdout.decode().splitlines() if line] == report
+
+    out = run(base, str(edited), "-", "--to", "lp-archive")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (tmp_path / "files.zip").read_bytes()
+    assert all(line in out.stderr.decode() for line in report)
+
+    both = run("-", "-", str(tmp_path / "x.zip"), "--from", "lp-archive")
+    assert both.returncode == 2 and both.stderr.decode().startswith("lpconvert: only one of BASE and INCOMING")
+    assert not (tmp_path / "x.zip").exists()
