@@ -7,10 +7,9 @@ and a reader gives every version its own copy of the same strings (a media path 
 hundred thousand sets, dicts, strings and datetimes holding far fewer distinct values: a
 third of the model's memory, which the writer then needs for itself.
 
-`SharedValues` replaces each of them by one shared object per distinct value, in place:
-`SharedValues.entity` one entity at a time, as validation builds them (so the uncompacted
-model never exists whole: at 100K that is 90 MB less at the peak), or `compact` over a whole
-model built another way.
+`SharedValues` replaces each of them by one shared object per distinct value, in place, one
+entity at a time as validation builds them (`validate_raw(share=...)`, which `lpconvert.read`
+asks for), so the uncompacted model never exists whole: at 100K that is 90 MB less at the peak.
 
 Nothing a caller can see changes: values compare equal, the model is frozen so nobody
 assigns through it, and pydantic copies a model's field set and extras before changing
@@ -88,7 +87,6 @@ class SharedValues:
         for i, key in enumerate(members):
             members[i] = self.shared(key)
 
-
     def package_parts(self, model: CompletePackageInput) -> None:
         """Compact what is not an entity or a collection: meta, the learning package, the
         root and the package files (few objects; done once the model exists)."""
@@ -97,14 +95,3 @@ class SharedValues:
                 self.model(part)
         for media in model.files.values():
             self.model(media)
-
-
-def compact(model: CompletePackageInput) -> None:
-    """Compact a whole validated model in place (validation does it as it goes, see
-    `lpconvert.validation.validate_raw`; this is for a model built another way)."""
-    values = SharedValues()
-    for entity in model.entities:
-        values.entity(entity)
-    for collection in model.collections:
-        values.collection(collection)
-    values.package_parts(model)
