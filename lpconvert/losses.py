@@ -16,7 +16,9 @@ names every loss. `allowed_kinds` checks the kinds a user accepts (`--allow-loss
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from pydantic import BaseModel
 
 from .formats import CORE_LOSS_KINDS, LOSS_KIND_NAMES, FormatSpec, LossDetector
 from .model import CompletePackageInput
@@ -29,6 +31,26 @@ def examples(keys: Iterable[str], limit: int = 3) -> str:
     keys = list(keys)
     shown = ", ".join(keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def model_parts(p: CompletePackageInput) -> Iterator[tuple[str, str, BaseModel]]:
+    """(where, owner, part) for every part of a package that may carry unknown fields: the
+    package itself, meta, the learning package, the root, each entity, each version, each
+    collection. `where` names the part in a loss message (`package`, `meta`, `KEY`,
+    `KEY vN`, `collection KEY`); `owner` is the key a reader looks for (the learning
+    package's, an entity's or a collection's; `package` for the package itself). One walk for
+    every detector that looks at unknown fields or settings, so none forgets a part."""
+    key = p.learning_package.key
+    yield "package", "package", p
+    for part, name in ((p.meta, "meta"), (p.learning_package, "learning_package"), (p.root, "root")):
+        if part is not None:
+            yield name, key, part
+    for e in p.entities:
+        yield e.key, e.key, e
+        for v in e.versions:
+            yield f"{e.key} v{v.version_num}", e.key, v
+    for c in p.collections:
+        yield f"collection {c.key}", c.key, c
 
 
 def _collections(p: CompletePackageInput) -> str | None:
@@ -87,21 +109,7 @@ def _attributes(p: CompletePackageInput) -> str | None:
 
 
 def _unknown_fields(p: CompletePackageInput) -> str | None:
-    found: list[str] = []
-    if p.model_extra:
-        found += [f"package.{k}" for k in p.model_extra]
-    for part, name in ((p.meta, "meta"), (p.learning_package, "learning_package"), (p.root, "root")):
-        if part is not None and part.model_extra:
-            found += [f"{name}.{k}" for k in part.model_extra]
-    for e in p.entities:
-        if e.model_extra:
-            found += [f"{e.key}.{k}" for k in e.model_extra]
-        for v in e.versions:
-            if v.model_extra:
-                found += [f"{e.key} v{v.version_num}.{k}" for k in v.model_extra]
-    for c in p.collections:
-        if c.model_extra:
-            found += [f"collection {c.key}.{k}" for k in c.model_extra]
+    found = [f"{where}.{k}" for where, _, part in model_parts(p) for k in (part.model_extra or {})]
     if found:
         return f"{len(found)} unknown field(s) ({examples(found)})"
     return None

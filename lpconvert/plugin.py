@@ -63,6 +63,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "error": ("lpconvert.problems", "error"),
     "warning": ("lpconvert.problems", "warning"),
     "loss_examples": ("lpconvert.losses", "examples"),
+    "model_parts": ("lpconvert.losses", "model_parts"),
     "media_digest": ("lpconvert.versions", "media_digest"),
     # progress
     "Progress": ("lpconvert.progress", "Progress"),

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lpconvert.plugin import Package, loss_examples
+from lpconvert.plugin import Package, loss_examples, model_parts
 
 
 def _count(value: Any) -> int:
@@ -28,23 +28,13 @@ def _count(value: Any) -> int:
 
 
 def _parts(package: Package) -> Iterable[tuple[str, Mapping[str, Any] | None]]:
-    """(owner, mapping of values that may hold a float) for every part of the package."""
-    model = package.model
-    key = model.learning_package.key
-    yield "package", model.model_extra
-    yield key, model.learning_package.model_extra
-    if model.meta is not None:
-        yield key, model.meta.model_extra
-    if model.root is not None:
-        yield key, model.root.attributes
-        yield key, model.root.model_extra
-    for entity in model.entities:
-        yield entity.key, entity.model_extra
-        for version in entity.versions:
-            yield entity.key, version.attributes
-            yield entity.key, version.model_extra
-    for collection in model.collections:
-        yield collection.key, collection.model_extra
+    """(owner, mapping of values that may hold a float) for every part of the package: its
+    settings (`attributes`, on the root and on versions) and its unknown fields."""
+    for _, owner, part in model_parts(package.model):
+        attributes = getattr(part, "attributes", None)
+        if attributes:
+            yield owner, attributes
+        yield owner, part.model_extra
 
 
 def non_finite_numbers(package: Package, options: Mapping[str, str]) -> str | None:

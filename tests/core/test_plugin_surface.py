@@ -21,7 +21,7 @@ API_1 = {
     "MediaFile", "Meta", "NullProgress", "OLX_TAG", "is_xml_name", "Origin", "PLUGIN_API_VERSION", "Package", "PackageRoot", "Problem",
     "ProblemCode", "Progress", "RawPackage", "ReadOptions", "ResourceMedia", "Severity", "Sink", "Source",
     "SourceError", "StaticRef", "TextMedia", "TreeSink", "WriteOptions", "XmlError", "dotted", "error",
-    "hookimpl", "loss_examples", "media_digest", "parse_xml", "scans_links", "static_references", "toml_field_lines",
+    "hookimpl", "loss_examples", "media_digest", "model_parts", "parse_xml", "scans_links", "static_references", "toml_field_lines",
     "toml_key", "toml_key_too_deep", "toml_value", "toml_nearest_line", "toml_string", "too_deep", "warning",
 }
 
