@@ -121,10 +121,9 @@ def _compare(destination: str, local: str | None, spec: FormatSpec) -> str | Non
             if source.root and len(fs.ls(path)) > 1:
                 return _foreign(what, spec)  # a package in a folder, beside other things
             return None
-        unseen = _unseen_files(local, (source.root + name for name in source.files))
-        unseen += [source.root + name for name in spec.foreign_files_in(source)]
+        unseen = sorted([*_unseen_files(local, (source.root + name for name in source.files)),
+                         *(source.root + name for name in spec.foreign_files_in(source))])
         if unseen:
-            unseen.sort()
             more = f" and {len(unseen) - _SHOWN} more" if len(unseen) > _SHOWN else ""
             shown = ", ".join(unseen[:_SHOWN]) + more
             return f"it holds {shown}, which a package in the {spec.name} format does not"

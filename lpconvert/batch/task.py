@@ -100,21 +100,31 @@ _warm_protocols: set[str] = set()
 
 
 def _warm_protocol(location: str | None) -> bool:
-    """Import the fsspec filesystem a URL needs (s3fs, ...), once per worker and protocol;
-    True when this call imported something."""
-    if not location or "://" not in location:
-        return False
-    protocol = location.split("://", 1)[0]
-    if protocol in _warm_protocols:
-        return False
-    _warm_protocols.add(protocol)
-    try:
-        import fsspec
+    """Import the fsspec filesystems a URL needs (s3fs, ...), once per worker and protocol;
+    True when this call imported something. A URL is what storage sends through fsspec
+    (`storage.location.is_url`); each link of a chained URL (`simplecache::s3://...`) counts."""
+    from ..storage.location import is_url
 
-        fsspec.get_filesystem_class(protocol)
-    except Exception:  # an unknown protocol fails its package with the storage layer's message
-        pass
-    return True
+    if not location or not is_url(location):
+        return False
+    from fsspec.core import split_protocol
+
+    imported = False
+    links = location.split("::")
+    for i, link in enumerate(links):
+        # every link but the last may be a bare protocol name: `simplecache::s3://...`
+        protocol = split_protocol(link)[0] or (link if i < len(links) - 1 else None)
+        if protocol is None or protocol in _warm_protocols:
+            continue
+        _warm_protocols.add(protocol)
+        imported = True
+        try:
+            import fsspec
+
+            fsspec.get_filesystem_class(protocol)
+        except Exception:  # an unknown protocol fails its package with the storage layer's message
+            pass
+    return imported
 
 
 def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
