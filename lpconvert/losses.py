@@ -15,7 +15,6 @@ names every loss. `allowed_kinds` checks the kinds a user accepts (`--allow-loss
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from pydantic import BaseModel
@@ -23,7 +22,7 @@ from pydantic import BaseModel
 from .formats import CORE_LOSS_KINDS, LOSS_KIND_NAMES, FormatSpec, LossDetector
 from .model import CompletePackageInput
 from .package import Package
-from .problems import Problem, warning
+from .problems import Problem, did_you_mean, warning
 
 
 def examples(keys: Iterable[str], limit: int = 3) -> str:
@@ -242,9 +241,8 @@ def allowed_kinds(values: Iterable[str], known: Mapping[str, str]) -> frozenset[
     kinds = frozenset(k.strip() for value in values for k in value.split(",") if k.strip())
     unknown = sorted(kinds - set(known))
     if unknown:
-        close = difflib.get_close_matches(unknown[0], list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UnknownLossKind(f"unknown loss kind {unknown[0]!r}{hint}; known kinds: {', '.join(sorted(known))}")
+        raise UnknownLossKind(f"unknown loss kind {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
+                              f"known kinds: {', '.join(sorted(known))}")
     return kinds
 
 

@@ -8,11 +8,11 @@ refused with the closest declared key or value, before anything is read or writt
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .formats import FormatOption, FormatSpec
+from .problems import did_you_mean
 
 _BOOLS = {"true", "false", "yes", "no", "1", "0", "on", "off"}
 
@@ -37,16 +37,11 @@ def parse_pairs(items: Iterable[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _did_you_mean(word: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_value(spec: FormatSpec, role: str, option: FormatOption, value: str) -> None:
     where = f"{spec.name}'s {role} option {option.name}"
     if option.choices and value not in option.choices:
         raise OptionError(f"{where} must be one of {', '.join(option.choices)}, not {value!r}"
-                          f"{_did_you_mean(value, option.choices)}")
+                          f"{did_you_mean(value, option.choices)}")
     if option.type == "int":
         try:
             int(value)
@@ -72,7 +67,7 @@ def check_options(spec: FormatSpec, given: Mapping[str, str] | None,
                 raise OptionError(f"unknown {role} option {key!r} ({flag}): format {spec.name} takes no "
                                   f"{role} options")
             raise OptionError(f"unknown {role} option {key!r} ({flag}) for format {spec.name}"
-                              f"{_did_you_mean(key, list(declared))}; {spec.name}'s {role} options: "
+                              f"{did_you_mean(key, list(declared))}; {spec.name}'s {role} options: "
                               f"{', '.join(declared)} (see `lpconvert formats {spec.name}`)")
         _check_value(spec, role, option, str(value))
         out[key] = str(value)
@@ -88,4 +83,4 @@ def check_reader_keys(specs: Iterable[FormatSpec], given: Mapping[str, str] | No
         if key not in declared:
             known = f"; reader options: {', '.join(sorted(declared))}" if declared else \
                 "; no installed format takes reader options"
-            raise OptionError(f"unknown reader option {key!r} (-I){_did_you_mean(key, sorted(declared))}{known}")
+            raise OptionError(f"unknown reader option {key!r} (-I){did_you_mean(key, sorted(declared))}{known}")

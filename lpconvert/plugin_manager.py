@@ -11,7 +11,6 @@ Loading is lazy and cached: nothing is imported until a format is first asked fo
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +22,7 @@ import pluggy
 
 from .formats import PLUGIN_API_VERSION, FormatSpec
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT, LpconvertHooks
+from .problems import did_you_mean
 
 
 @dataclass
@@ -149,8 +149,7 @@ class PluginRegistry:
             names = [n for n in vars(self.pm.hook) if not n.startswith("_") and
                      not getattr(self.pm.hook, n).has_spec() and
                      any(i.plugin is module for i in getattr(self.pm.hook, n).get_hookimpls())]
-            close = difflib.get_close_matches(names[0], known, n=1) if names else []
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(names[0], known) if names else ""
             return (f"implements unknown hook {names[0] if names else '?'!r}{hint}; lpconvert's hooks: "
                     f"{', '.join(known)}")
         return None

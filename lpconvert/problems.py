@@ -96,6 +96,15 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.is_error for p in problems)
 
 
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` naming the closest of `known` to a mistyped `word`, or "": the
+    hint every refusal of an unknown name (an option, a loss kind, a hook) ends with."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def sort_key(problem: Problem) -> tuple[str, int, str, str]:
     """Problems sort by file, then line, then code: the order a person reads a report in."""
     return (problem.file or "", problem.line or 0, problem.code, problem.message)
