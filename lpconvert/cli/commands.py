@@ -21,6 +21,7 @@ from .runtime import (
     limits_from,
     one_json_on_stdout,
     output_path,
+    package_alone_on_stdout,
     pairs,
     stdin_or_path,
     with_progress,
@@ -34,8 +35,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     to_stdout = args.destination == STREAM
     if args.source != STREAM and os.path.abspath(args.source) == os.path.abspath(args.destination):
         raise UsageError("IN and OUT are the same path")
-    if to_stdout and args.report == STREAM:
-        raise UsageError("--report - and OUT - would both write to standard output; give --report FILE.json")
+    package_alone_on_stdout(args)
     limits = limits_from(args)
     started = clock()
     with input_path(args, limits) as source, output_path(args) as (destination, container):
@@ -132,8 +132,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     if args.base == STREAM and args.incoming == STREAM:
         raise UsageError("only one of BASE and INCOMING can be - (standard input)")
-    if args.destination == STREAM and args.report == STREAM:
-        raise UsageError("--report - and OUT - would both write to standard output; give --report FILE.json")
+    package_alone_on_stdout(args)
     if args.destination != STREAM and \
             os.path.abspath(args.destination) in {os.path.abspath(args.base), os.path.abspath(args.incoming)}:
         raise UsageError("OUT must be a new path, not BASE or INCOMING")
@@ -147,8 +146,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace, base: str, incoming: str, destination: str, limits: Any) -> int:
     """`cmd_merge` once `-` has become a path on each side."""
     from .. import api
+    from ..stdio import STREAM, send
 
-    to_stdout = args.destination == "-"
+    to_stdout = args.destination == STREAM
     where = "standard output" if to_stdout else args.destination
     started = clock()
     with api_errors_as_usage():
@@ -178,8 +178,6 @@ def _merge(args: argparse.Namespace, base: str, incoming: str, destination: str,
         return EXIT_OK
     if written.ok:
         if to_stdout:
-            from ..stdio import send
-
             send(destination)
         note(args, lambda: f"read {args.base} as {plugin_of(run.base.format)} and {args.incoming} as "
              f"{plugin_of(run.incoming.format)}; wrote {plugin_of(written.format)} in {clock() - started:.2f} s")

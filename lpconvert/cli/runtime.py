@@ -70,9 +70,7 @@ def stdin_or_path(location: str, from_format: str | None, limits: Any, name: str
         spec = api.get_format(from_format, reading=True)
         with stdin_as_file(spec, limits.max_total_bytes) as path:
             yield path
-    except api.LpconvertError as exc:
-        raise UsageError(str(exc)) from None
-    except StreamError as exc:
+    except (api.LpconvertError, StreamError) as exc:
         raise UsageError(str(exc)) from None
     except StreamTooLarge as exc:
         raise InputError(str(exc)) from None
@@ -93,9 +91,7 @@ def output_path(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
         raise UsageError("writing standard output (OUT is -) needs --to FORMAT")
     try:
         suffix = stdout_suffix(api.choose_output_format(STREAM, args.to), container)
-    except api.LpconvertError as exc:
-        raise UsageError(str(exc)) from None
-    except StreamError as exc:
+    except (api.LpconvertError, StreamError) as exc:
         raise UsageError(str(exc)) from None
     with stdout_spool(suffix) as path:
         yield path, None
@@ -124,6 +120,12 @@ def with_progress(args: argparse.Namespace, run: Callable[[Any], Any]) -> Any:
             return run(progress)
     finally:
         progress.finish()
+
+
+def package_alone_on_stdout(args: argparse.Namespace) -> None:
+    """OUT - and --report - cannot both have standard output."""
+    if args.destination == "-" and args.report == "-":
+        raise UsageError("--report - and OUT - would both write to standard output; give --report FILE.json")
 
 
 def one_json_on_stdout(args: argparse.Namespace) -> None:
