@@ -31,17 +31,6 @@ class StreamTooLarge(Exception):
     """Standard input is larger than the size limit: an input error, one line."""
 
 
-def _container_suffix(head: bytes) -> str | None:
-    """The archive standard input holds, by its first bytes: what a tree format is read from."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return ".zip"
-    if head.startswith(b"\x1f\x8b"):
-        return ".tar.gz"
-    if head[257:262] == b"ustar":
-        return ".tar"
-    return None
-
-
 @contextmanager
 def stdin_as_file(spec: Any, max_bytes: int, stream: IO[bytes] | None = None) -> Iterator[str]:
     """Copy standard input into a temporary file named for `spec` and yield its path.
@@ -58,11 +47,13 @@ def stdin_as_file(spec: Any, max_bytes: int, stream: IO[bytes] | None = None) ->
         if spec.output == "file":
             suffix = spec.suffixes[0] if spec.suffixes else ""
         else:
-            found = _container_suffix(head)
-            if found is None:
+            from .storage.source import archive_kind
+
+            kind = archive_kind(head)
+            if kind is None:
                 raise StreamError(f"standard input (-) holds no zip or tar archive; a {spec.name} package read "
                                   "from stdin must be one")
-            suffix = found
+            suffix = f".{kind}"
         path = os.path.join(folder, f"stdin{suffix}")
         copied = 0
         with open(path, "wb") as out:

@@ -22,7 +22,7 @@ import io
 import os
 import stat
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .backend import Backend
 from .directory import FsspecTree, LocalTree
@@ -225,6 +225,16 @@ def _looks_like_tar(head: bytes) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
+def archive_kind(head: bytes) -> Literal["zip", "tar"] | None:
+    """What a file's first bytes (512 are enough) say it is: a zip, a tar (plain, gzip, bzip2
+    or xz), or neither. `open_source` and `-` on the command line decide by this one rule."""
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head.startswith(_COMPRESSED_MAGIC) or _looks_like_tar(head):
+        return "tar"
+    return None
+
+
 def _kind_and_size(fs: AbstractFileSystem | None, path: str) -> tuple[bool, int]:
     """(is a directory, size) of what is at `path`, links followed."""
     if fs is None:
@@ -279,14 +289,15 @@ def _open_file(location: str, fs: AbstractFileSystem | None, path: str, size: in
     except Exception as exc:  # noqa: BLE001
         fileobj.close()
         raise SourceError("source-unreadable", f"cannot read {location}: {exc}", location) from exc
-    if head.startswith(_ZIP_MAGIC):
+    kind = archive_kind(head)
+    if kind == "zip":
         try:
             backend: Backend = ZipArchive(fileobj, location, limits, size)
         except BaseException:
             fileobj.close()
             raise
         return _non_empty(Source(location, backend, limits), "an archive with no files")
-    if head.startswith(_COMPRESSED_MAGIC) or _looks_like_tar(head):
+    if kind == "tar":
         try:
             backend = unpack_tar(fileobj, location, limits, size)
         finally:

@@ -114,6 +114,24 @@ def test_a_tree_format_goes_to_stdout_as_its_archive(tmp_path: Path, small_zip: 
     assert json.loads(back.stdout)["source"] == "-"
 
 
+def test_stdin_takes_every_archive_a_file_path_takes(tmp_path: Path, small_zip: Path) -> None:
+    """Standard input is recognised by the same rule as a file (storage's `archive_kind`): a
+    course packed as .tar.bz2 reads from `-` as it reads from its path."""
+    course = tmp_path / "course.tar.gz"
+    assert _pipe(str(small_zip), str(course), "-t", "olx", "-q").returncode == 0
+    with tarfile.open(course) as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar.getmembers()]  # type: ignore[union-attr]
+    bz2 = io.BytesIO()
+    with tarfile.open(fileobj=bz2, mode="w:bz2") as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+    (tmp_path / "course.tar.bz2").write_bytes(bz2.getvalue())
+    from_file = _pipe("info", str(tmp_path / "course.tar.bz2"), "-f", "olx", "--json")
+    from_stdin = _pipe("info", "-", "-f", "olx", "--json", stdin=bz2.getvalue())
+    assert from_file.returncode == 0 and from_stdin.returncode == 0, from_stdin.stderr
+    assert {**json.loads(from_stdin.stdout), "source": None} == {**json.loads(from_file.stdout), "source": None}
+
+
 def test_stdin_that_is_not_an_archive_is_one_line(tmp_path: Path) -> None:
     proc = _pipe("validate", "-", "-f", "olx", stdin=b"just some text\n")
     assert proc.returncode == 2
