@@ -41,6 +41,7 @@ from lpconvert.plugin import (
 
 from .assets import package_policy, studio_path
 from .losses import writes_library
+from .policies import default_policies
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, olx_facts, url_name_path
 from .xmltools import set_first, xml_text
 
@@ -120,6 +121,11 @@ class OlxWriter:
         self.progress: Progress = NullProgress()
         """The run's progress reporter (`WriteOptions.progress`): one step per entity filed."""
         self.filed: set[str] = set()
+        self.block_types: set[str] = set()
+        """The tag of every block written: which advanced modules a generated policy enables."""
+        self.root_settings: dict[str, str] = {}
+        """The settings written on the course root: a generated policy leaves them to it."""
+        self.root_facts: dict[str, Any] = {}
 
     def tick(self, key: str) -> None:
         """One step of progress the first time an entity is filed (drafts visit some twice)."""
@@ -293,6 +299,7 @@ class OlxWriter:
               drafts: bool) -> etree._Element:
         """Write a block (and the blocks inside it) to files where OLX had files; return what its parent holds."""
         ident = f"{el.tag}/{url}"
+        self.block_types.add(str(el.tag))
         inline = ident in (facts.get("inline") or ()) or (
             el.tag not in FILE_TYPES and ident not in (facts.get("in_file") or ()))
         self.externalize_children(el, facts, drafts)
@@ -375,6 +382,7 @@ class OlxWriter:
             attrs = {"display_name": self.model.learning_package.title}
             facts = {}
             sections = self.top_level("section")
+        self.root_settings, self.root_facts = attrs, facts
         el = etree.Element("course")
         inline = bool(facts.get("inline"))
         if inline:
@@ -475,6 +483,14 @@ class OlxWriter:
         self.put(block_file("chapter", "lpconvert_unsorted"), _xml_bytes(chapter))
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
+    def write_default_policies(self) -> None:
+        """Studio's default course policy when the package has none of its own (see `policies`)."""
+        run = self.course_parts[2]
+        added = default_policies(run, url_name_path(run), self.model.files, self.root_settings, self.root_facts,
+                                 self.block_types)
+        for path, data in added.items():
+            self.put(path, data)
+
     def write_files(self) -> None:
         self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
         for path in sorted(self.static):
@@ -501,5 +517,7 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     else:
         writer.write_course()
     writer.write_files()
+    if not as_library:
+        writer.write_default_policies()
     writer.progress.finish()
     return writer.problems
