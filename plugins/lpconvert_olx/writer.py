@@ -378,6 +378,8 @@ class OlxWriter:
             attrs = self.root_attributes(root.attributes)
             facts = olx_facts(root.attributes)
             sections = list(root.children)
+            listed = set(sections)
+            sections += [key for key in self.top_level("section") if key not in listed]
         else:
             attrs = {"display_name": self.model.learning_package.title}
             facts = {}
@@ -392,9 +394,7 @@ class OlxWriter:
         children: list[etree._Element] = []
         for key in sections:
             children += self.container(key, False, "  ")
-        if root is None or root.kind != "course":
-            children += self.unsorted_chapter()
-        children = _insert_elements(children, facts)
+        children = _insert_elements(children, facts) + self.unsorted_chapter()
         _layout(el, children, "")
         if inline:
             self.put("course.xml", _xml_bytes(el))
@@ -446,8 +446,8 @@ class OlxWriter:
         return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
 
     def unsorted_chapter(self) -> list[etree._Element]:
-        """A package without a course root may hold subsections, units or components outside
-        every section (a v2 library's loose components). A course can only show what its
+        """A package may hold subsections, units or components outside every section (a v2
+        library's loose components, a cartridge's pages no module shows). A course can only show what its
         chapters hold, so they go into one extra chapter, ``lpconvert_unsorted``: loose
         subsections as they are, loose units in a sequential, loose components in a unit."""
         loose_subsections = self.top_level("subsection")

@@ -525,3 +525,17 @@ def test_a_cartridge_to_olx_has_studios_course_policy(tmp_path: Path) -> None:
         grading = json.loads(back.package.read_media(model.files["policies/cartridge/grading_policy.json"]))
     assert policy == {"course/cartridge": {"start": "2030-01-01T00:00:00Z", "advanced_modules": ["lti_consumer"]}}
     assert grading["GRADE_CUTOFFS"] == {"Pass": 0.5} and len(grading["GRADER"]) == 4
+
+
+def test_a_page_no_item_shows_reaches_the_olx_course(tmp_path: Path) -> None:
+    source = cartridge(tmp_path, manifest(
+        '<item identifier="i1" identifierref="r1"><title>Shown</title></item>',
+        '<resource identifier="r1" type="webcontent" href="a.html"><file href="a.html"/></resource>'
+        '<resource identifier="r2" type="webcontent" href="b.html"><file href="b.html"/></resource>'),
+        {"a.html": PAGE, "b.html": PAGE.replace("itself", "no module shows")})
+    assert lpconvert.convert(str(source), str(tmp_path / "course.tar.gz")).ok
+    with lpconvert.read(str(tmp_path / "course.tar.gz")) as back:
+        assert back.package is not None
+        blocks = [back.package.read_media(e.current_version.media["block.xml"]).decode()
+                  for e in back.package.model.entities if e.kind == "xblock.v1:html"]
+    assert sum("no module shows" in b for b in blocks) == 1
