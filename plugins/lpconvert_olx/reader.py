@@ -27,6 +27,7 @@ from typing import Any
 from lpconvert.plugin import Origin, RawPackage, ReadOptions, Source, SourceError, error, too_deep, warning
 
 from .locate import OlxLocator
+from .policies import NO_POLICY, policy_paths
 from .values import OLX_FACTS, decode_attributes, url_name_path
 from .walk import COURSE_EXTRA_TAGS, SECTION_TAGS, OlxWalk
 from .xmltools import element_text, elements, is_setting
@@ -117,6 +118,8 @@ def _read_course(reader: OlxWalk, data: dict[str, Any]) -> None:
         extra.append([position, element_text(child)])
     if extra:
         facts["elements"] = extra
+    if not any(reader.source.exists(p) for p in policy_paths(url_name_path(run))):
+        facts[NO_POLICY] = True  # so the writer adds none: the course comes back file for file
     reader.drafts()
     title = _non_blank(defn.get("display_name")) or _policy_title(reader, run) or _course_key(org, number, run)
     if facts:

@@ -41,6 +41,7 @@ from lpconvert.plugin import (
 
 from .assets import package_policy, studio_path
 from .losses import writes_library
+from .policies import default_policies
 from .values import FILE_TYPES, OLX_FACTS, block_file, encode_value, olx_facts, url_name_path
 from .xmltools import set_first, xml_text
 
@@ -120,6 +121,11 @@ class OlxWriter:
         self.progress: Progress = NullProgress()
         """The run's progress reporter (`WriteOptions.progress`): one step per entity filed."""
         self.filed: set[str] = set()
+        self.block_types: set[str] = set()
+        """The tag of every block written: which advanced modules a generated policy enables."""
+        self.root_settings: dict[str, str] = {}
+        """The settings written on the course root: a generated policy leaves them to it."""
+        self.root_facts: dict[str, Any] = {}
 
     def tick(self, key: str) -> None:
         """One step of progress the first time an entity is filed (drafts visit some twice)."""
@@ -293,6 +299,7 @@ class OlxWriter:
               drafts: bool) -> etree._Element:
         """Write a block (and the blocks inside it) to files where OLX had files; return what its parent holds."""
         ident = f"{el.tag}/{url}"
+        self.block_types.add(str(el.tag))
         inline = ident in (facts.get("inline") or ()) or (
             el.tag not in FILE_TYPES and ident not in (facts.get("in_file") or ()))
         self.externalize_children(el, facts, drafts)
@@ -371,10 +378,13 @@ class OlxWriter:
             attrs = self.root_attributes(root.attributes)
             facts = olx_facts(root.attributes)
             sections = list(root.children)
+            listed = set(sections)
+            sections += [key for key in self.top_level("section") if key not in listed]
         else:
             attrs = {"display_name": self.model.learning_package.title}
             facts = {}
             sections = self.top_level("section")
+        self.root_settings, self.root_facts = attrs, facts
         el = etree.Element("course")
         inline = bool(facts.get("inline"))
         if inline:
@@ -384,9 +394,7 @@ class OlxWriter:
         children: list[etree._Element] = []
         for key in sections:
             children += self.container(key, False, "  ")
-        if root is None or root.kind != "course":
-            children += self.unsorted_chapter()
-        children = _insert_elements(children, facts)
+        children = _insert_elements(children, facts) + self.unsorted_chapter()
         _layout(el, children, "")
         if inline:
             self.put("course.xml", _xml_bytes(el))
@@ -438,8 +446,8 @@ class OlxWriter:
         return [e.key for e in self.model.entities if e.container_type == container_type and e.key not in held]
 
     def unsorted_chapter(self) -> list[etree._Element]:
-        """A package without a course root may hold subsections, units or components outside
-        every section (a v2 library's loose components). A course can only show what its
+        """A package may hold subsections, units or components outside every section (a v2
+        library's loose components, a cartridge's pages no module shows). A course can only show what its
         chapters hold, so they go into one extra chapter, ``lpconvert_unsorted``: loose
         subsections as they are, loose units in a sequential, loose components in a unit."""
         loose_subsections = self.top_level("subsection")
@@ -475,6 +483,14 @@ class OlxWriter:
         self.put(block_file("chapter", "lpconvert_unsorted"), _xml_bytes(chapter))
         return [etree.Element("chapter", url_name="lpconvert_unsorted")]
 
+    def write_default_policies(self) -> None:
+        """Studio's default course policy when the package has none of its own (see `policies`)."""
+        run = self.course_parts[2]
+        added = default_policies(run, url_name_path(run), self.model.files, self.root_settings, self.root_facts,
+                                 self.block_types)
+        for path, data in added.items():
+            self.put(path, data)
+
     def write_files(self) -> None:
         self.progress.start(len(self.static) + len(self.model.files), "writing olx static files")
         for path in sorted(self.static):
@@ -501,5 +517,7 @@ def write_olx(package: Package, sink: TreeSink, options: WriteOptions) -> list[P
     else:
         writer.write_course()
     writer.write_files()
+    if not as_library:
+        writer.write_default_policies()
     writer.progress.finish()
     return writer.problems

@@ -58,7 +58,8 @@ def question_kinds(root: etree._Element) -> Counter[str]:
 def expected_kinds(path: Path) -> Counter[str]:
     """Components a cartridge should become, counted from its manifest and QTI with lxml alone.
 
-    Each resource counts once per item that shows it (an Open edX block has one parent), or once
+    A resource's main file is its href, or its only listed file when the href names no file
+    of the zip. Each resource counts once per item that shows it (an Open edX block has one parent), or once
     if no item shows it and no other resource depends on it (a loose component). A quiz is read
     from Canvas's complete `.xml.qti` when that file has at least as many items as the CC one.
     """
@@ -78,6 +79,8 @@ def expected_kinds(path: Path) -> Counter[str]:
     for ident, res in resources.items():
         times = uses[ident] or (0 if ident in depended else 1)
         kind, main = res.get("type", ""), res.get("href") or (files[ident][0] if files[ident] else None)
+        if main not in zf.namelist() and len(files[ident]) == 1 and files[ident][0] in zf.namelist():
+            main = files[ident][0]  # an href naming no file means the resource's only file
         one: Counter[str] = Counter()
         if kind == "webcontent" and main in zf.namelist():
             if uses[ident] or main.endswith(".html"):

@@ -8,6 +8,7 @@ never from the reader.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -441,3 +442,100 @@ def test_discussion_attachments_are_linked_under_the_prompt_and_carried(tmp_path
 def test_canvas_course_settings_are_named_as_not_read() -> None:
     result = read(corpus("cc/cc2olx-main.imscc"))
     assert sum("course settings" in p.message and p.code == "loss" for p in result.problems) == 1
+
+
+# --------------------------------------------------------------------------- a resource's main file
+
+
+PAGE = "<html><head><title>Retrieve</title></head><body><p>The page itself</p></body></html>"
+
+
+def test_an_href_naming_no_file_means_the_resources_only_file(tmp_path: Path) -> None:
+    """Canvas writes href="wiki_content/page" for wiki_content/page.html: the page is a component, not a file."""
+    path = cartridge(tmp_path, manifest(
+        '<item identifier="i1" identifierref="r1"><title>Shown</title></item>',
+        '<resource identifier="r1" type="webcontent" href="wiki_content/shown"><file href="wiki_content/shown.html"/>'
+        '</resource>'
+        '<resource identifier="r2" type="webcontent" href="wiki_content/loose"><file href="wiki_content/loose.html"/>'
+        '</resource>'),
+        {"wiki_content/shown.html": PAGE, "wiki_content/loose.html": PAGE.replace("itself", "no item shows")})
+    result = read(path)
+    shown = titled(result, "Shown")
+    assert shown.kind == "xblock.v1:html" and "<p>The page itself</p>" in block_xml(shown)
+    loose = titled(result, "Retrieve")  # no item: titled by the page's <title>
+    assert "no item shows" in block_xml(loose)
+    pages = next(c for c in result.package.model.collections if c.key == "pages")
+    assert pages.entities == [loose.key]
+    assert result.package.model.files == {}, "neither page is also a loose course file"
+    assert not [p.render() for p in result.problems if p.code == "missing-file"]
+
+
+def test_an_href_naming_no_file_is_reported_when_the_resource_lists_several(tmp_path: Path) -> None:
+    path = cartridge(tmp_path, manifest(
+        '<item identifier="i1" identifierref="r1"><title>Which one</title></item>',
+        '<resource identifier="r1" type="webcontent" href="pages/p"><file href="pages/a.html"/>'
+        '<file href="pages/b.html"/></resource>'),
+        {"pages/a.html": PAGE, "pages/b.html": PAGE})
+    result = read(path)
+    missing = [p for p in result.problems if p.code == "missing-file"]
+    assert [(p.file, "names pages/p," in p.message) for p in missing] == [("imsmanifest.xml", True)]
+    assert set(result.package.model.files) == {"static/pages/a.html", "static/pages/b.html"}
+
+
+def test_the_cc2olx_page_whose_href_lacks_html_is_an_html_component() -> None:
+    result = read(corpus("cc/cc2olx-main.imscc"))
+    page = result.package.model.entity_map()["xblock.v1:html:resource_external_tool_retrieve"]
+    assert "external_tools/retrieve" in block_xml(page)
+    assert "static/wiki_content/external_tool_retrieve.html" not in result.package.model.files
+    assert not [p for p in result.problems if "external_tool_retrieve" in p.message]
+
+
+# --------------------------------------------------------------------------- course settings
+
+LTI_LINK = """<?xml version="1.0"?><cartridge_basiclti_link xmlns="http://www.imsglobal.org/xsd/imslticc_v1p0"
+  xmlns:blti="http://www.imsglobal.org/xsd/imsbasiclti_v1p0"><blti:title>Tool</blti:title>
+  <blti:launch_url>https://tool.example/launch</blti:launch_url></cartridge_basiclti_link>"""
+
+
+def _page_and_lti(tmp_path: Path) -> Path:
+    return cartridge(tmp_path, manifest(
+        '<item identifier="i1" identifierref="r1"><title>Page</title></item>'
+        '<item identifier="i2" identifierref="r2"><title>Tool</title></item>',
+        '<resource identifier="r1" type="webcontent" href="p.html"><file href="p.html"/></resource>'
+        '<resource identifier="r2" type="imsbasiclti_xmlv1p0"><file href="lti.xml"/></resource>'),
+        {"p.html": PAGE, "lti.xml": LTI_LINK})
+
+
+def test_a_cartridge_to_lp_archive_reports_no_policy_it_never_had(tmp_path: Path) -> None:
+    source = _page_and_lti(tmp_path)
+    assert read(source).package.model.files == {}, "the reader invents no course settings"
+    converted = lpconvert.convert(str(source), str(tmp_path / "course.zip"), to="lp-archive")
+    assert converted.ok
+    assert not [p.render() for p in converted.problems if "policies/" in p.message or p.field == "package-files"]
+
+
+def test_a_cartridge_to_olx_has_studios_course_policy(tmp_path: Path) -> None:
+    source = _page_and_lti(tmp_path)
+    assert lpconvert.convert(str(source), str(tmp_path / "course.tar.gz")).ok
+    with lpconvert.read(str(tmp_path / "course.tar.gz")) as back:
+        assert back.format == "olx" and back.package is not None
+        model = back.package.model
+        assert model.learning_package.title == "Tiny course"
+        policy = json.loads(back.package.read_media(model.files["policies/cartridge/policy.json"]))
+        grading = json.loads(back.package.read_media(model.files["policies/cartridge/grading_policy.json"]))
+    assert policy == {"course/cartridge": {"start": "2030-01-01T00:00:00Z", "advanced_modules": ["lti_consumer"]}}
+    assert grading["GRADE_CUTOFFS"] == {"Pass": 0.5} and len(grading["GRADER"]) == 4
+
+
+def test_a_page_no_item_shows_reaches_the_olx_course(tmp_path: Path) -> None:
+    source = cartridge(tmp_path, manifest(
+        '<item identifier="i1" identifierref="r1"><title>Shown</title></item>',
+        '<resource identifier="r1" type="webcontent" href="a.html"><file href="a.html"/></resource>'
+        '<resource identifier="r2" type="webcontent" href="b.html"><file href="b.html"/></resource>'),
+        {"a.html": PAGE, "b.html": PAGE.replace("itself", "no module shows")})
+    assert lpconvert.convert(str(source), str(tmp_path / "course.tar.gz")).ok
+    with lpconvert.read(str(tmp_path / "course.tar.gz")) as back:
+        assert back.package is not None
+        blocks = [back.package.read_media(e.current_version.media["block.xml"]).decode()
+                  for e in back.package.model.entities if e.kind == "xblock.v1:html"]
+    assert sum("no module shows" in b for b in blocks) == 1

@@ -30,7 +30,7 @@ class Resource:
 
     @property
     def main_file(self) -> str | None:
-        """The file a resource is about: its href, else its first file."""
+        """The file a resource is about: its href (`main_href`), else its first file."""
         return self.href or (self.files[0] if self.files else None)
 
 
@@ -70,7 +70,7 @@ def read_manifest(source: Source, problems: list[Problem]) -> Manifest | None:
     metadata = child(root, "metadata")
     general = child(child(metadata, "lom"), "general")
     title, description = _lang_string(child(general, "title")), _lang_string(child(general, "description"))
-    resources = _resources(root, problems)
+    resources = _resources(root, source, problems)
     organizations = child(root, "organizations")
     orgs = children(organizations, "organization") if organizations is not None else []
     items: list[Item] = []
@@ -101,7 +101,17 @@ def _item(el: etree._Element) -> Item:
                 children=[_item(c) for c in children(el, "item")])
 
 
-def _resources(root: etree._Element, problems: list[Problem]) -> dict[str, Resource]:
+def main_href(href: str | None, files: list[str], source: Source) -> str | None:
+    """The file a resource's href means. Some exporters write an href the cartridge does not hold
+    (Canvas's `wiki_content/page` for `wiki_content/page.html`); when the resource lists exactly one
+    file, and that file is there, the href can only mean it. Anything less certain keeps the href
+    as written, so the missing file is reported."""
+    if not href or href in files or len(files) != 1 or source.exists(href) or not source.exists(files[0]):
+        return href
+    return files[0]
+
+
+def _resources(root: etree._Element, source: Source, problems: list[Problem]) -> dict[str, Resource]:
     out: dict[str, Resource] = {}
     container = child(root, "resources")
     if container is None:
@@ -118,8 +128,8 @@ def _resources(root: etree._Element, problems: list[Problem]) -> dict[str, Resou
             continue
         base = el.get("{http://www.w3.org/XML/1998/namespace}base") or ""
         files = [f for f in (clean_href(c.get("href"), base) for c in el if local(c) == "file") if f]
-        out[ident] = Resource(ident=ident, type=(el.get("type") or "").strip(), href=clean_href(el.get("href"), base),
-                              files=files, dependencies=[d.get("identifierref") or "" for d in el
-                                                         if local(d) == "dependency"],
+        href = main_href(clean_href(el.get("href"), base), files, source)
+        out[ident] = Resource(ident=ident, type=(el.get("type") or "").strip(), href=href, files=files,
+                              dependencies=[d.get("identifierref") or "" for d in el if local(d) == "dependency"],
                               line=el.sourceline)
     return out

@@ -16,7 +16,7 @@ from .components import Component, ComponentMaker, component_data, kind_of, safe
 from .links import WEB_RESOURCES, static_name
 from .naming import unique
 from .manifest import MANIFEST, Item, Manifest, read_manifest
-from .course import package_key, policy_files
+from .course import package_key
 from .structure import Node, build
 
 COLLECTION_BY_KIND = {
@@ -173,6 +173,5 @@ def read_cartridge(source: Source, options: ReadOptions) -> RawPackage:
     }
     if sections:  # else no root: an OLX writer then gathers the loose components into a chapter of their own
         data["root"] = {"kind": "course", "attributes": {"display_name": title}, "children": sections}
-    uses_lti = any(e["key"].startswith("xblock.v1:lti_consumer:") for e in reader.entities)
-    data["files"] = {**reader.course_files(), **policy_files(title, uses_lti)}
+    data["files"] = reader.course_files()
     return RawPackage(data, problems, resources=source)
