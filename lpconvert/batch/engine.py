@@ -120,9 +120,13 @@ def local_client(workers: int | None = None, memory_limit: str | int = "auto") -
     import dask
     from distributed import Client, LocalCluster
 
+    from . import forkserver
+
     n = workers or os.cpu_count() or 1
+    method = forkserver.start_method()
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                           "distributed.worker.preload": ["lpconvert.batch.worker_setup"],
+                          **({"distributed.worker.multiprocessing-method": method} if method else {}),
                           **LOCAL_CLUSTER_QUIET}):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                           dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
