@@ -35,7 +35,7 @@ TEST_PLUGIN = '''
 """Test-only formats: `*.hang` never finishes reading; `*.slowjson` is a json document read
 after a pause, and notes which worker process read it (its child's parent); `*.greedy` takes
 400 MB and holds it; writing `stuck` gets stuck after its first file; `*.crash` kills the
-process reading it; `*.hungry` uses 300 MB for a moment and `*.hoard` keeps 300 MB for good,
+process reading it, `*.killer` its worker; `*.hungry` uses 300 MB for a moment and `*.hoard` keeps 300 MB for good,
 then both read a json document."""
 import os, time
 from lpconvert.formats import FormatSpec
@@ -63,6 +63,11 @@ def read_greedy(source, options):
     hoard = b"x" * (400 << 20)  # written, so resident
     time.sleep(60)
     return hoard
+
+def read_killer(source, options):
+    import signal
+    os.kill(os.getppid(), signal.SIGKILL)  # the worker converting it
+    time.sleep(60)
 
 def read_crash(source, options):
     import signal
@@ -100,6 +105,8 @@ def lpconvert_formats():
                        reader="lpconvert_batch_test_plugin:read_slow"),
             FormatSpec(name="greedy", description="wants 400 MB", probe=_named(".greedy"),
                        reader="lpconvert_batch_test_plugin:read_greedy"),
+            FormatSpec(name="killer", description="kills its worker", probe=_named(".killer"),
+                       reader="lpconvert_batch_test_plugin:read_killer"),
             FormatSpec(name="crash", description="kills its reader", probe=_named(".crash"),
                        reader="lpconvert_batch_test_plugin:read_crash"),
             FormatSpec(name="hungry", description="json, after 300 MB for a moment", probe=_named(".hungry"),
@@ -487,6 +494,23 @@ def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plu
     recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
     assert recs["slow.slowjson"].status == "ok" and recs["quick.json"].status == "ok"
     assert_valid(recs["slow.slowjson"].output or "")
+
+
+def test_a_package_that_kills_its_worker_twice_is_failed_and_the_rest_go_on(
+        tmp_path: Path, plugin_site: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "deadly.killer").write_text("kills the worker reading it")
+    json_copy(inputs, "fine.json")
+    env = env_with(PYTHONPATH=str(plugin_site))
+    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "2",
+                 cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
+    assert recs["deadly.killer"].status == "failed"
+    assert recs["deadly.killer"].error == "its worker died 2 times while converting it (killed, or out of memory)"
+    assert recs["fine.json"].status == "ok"
+    assert_valid(recs["fine.json"].output or "")
 
 
 def test_a_killed_batch_resumes_without_losing_or_redoing_anything(tmp_path: Path, plugin_site: Path) -> None:
