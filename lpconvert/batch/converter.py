@@ -46,11 +46,12 @@ _HEADER = struct.Struct("!Q")
 
 
 class ChildDied(Exception):
-    """The child ended without sending a record; `reason` says how."""
+    """The child ended without sending a record; `reason` says how. `before_job`: it was
+    already gone when the job was sent (it died while idle), so the package never started."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, before_job: bool = False) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.before_job = reason, before_job
 
 
 class Stopped(Exception):
@@ -90,7 +91,7 @@ class Converter:
         try:
             _send(self._job_write, pickle.dumps(job))
         except OSError:
-            raise ChildDied(self._reap()) from None
+            raise ChildDied(self._reap(), before_job=True) from None
         payload = self._receive(job, deadline, memory_limit)
         record: dict[str, Any] = pickle.loads(payload)
         if record.pop("_child_grown", 0) > GROWTH_LIMIT:

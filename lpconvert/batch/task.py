@@ -135,15 +135,25 @@ def _warm_protocol(location: str | None) -> bool:
 
 def _in_converter(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
     """Convert `job` in one of the worker's converter children, within its deadline."""
-    converter = take()
     try:
-        record = converter.convert(job, started + job.timeout, memory_limit)
+        try:
+            return _converted(job, started + job.timeout, memory_limit)
+        except ChildDied as death:
+            if not death.before_job:
+                raise
+            # the child had died while idle and the package never started: a new child, once
+            return _converted(job, started + job.timeout, memory_limit)
     except Stopped as stop:
         _remove_leftovers(job)
         return failed_record(job, stop.why, time.perf_counter() - started, status=stop.status)
     except ChildDied as death:
         _remove_leftovers(job)
         return failed_record(job, f"the conversion process died ({death.reason})", time.perf_counter() - started)
+
+
+def _converted(job: Job, deadline: float, memory_limit: int | None) -> dict[str, Any]:
+    converter = take()
+    record = converter.convert(job, deadline, memory_limit)
     give_back(converter)
     return record
 

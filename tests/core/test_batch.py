@@ -470,6 +470,29 @@ def test_peak_memory_is_each_packages_own(tmp_path: Path, plugin_site: Path) -> 
     assert peak["b.slowjson"] < 250 and peak["d.slowjson"] < 250, peak
 
 
+def test_a_converter_that_died_while_idle_is_replaced_without_failing_the_next_package(tmp_path: Path) -> None:
+    """The worker's converter child can die between packages (the kernel's OOM killer, an
+    operator): the next package must not be reported as having crashed."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from lpconvert.batch import converter, task
+        from lpconvert.batch.engine import plan_jobs
+        jobs = [job for job, _ in plan_jobs([{str(corpus("lp/upstream-library-backup.zip"))!r},
+                                             {str(corpus("olx/olx-example-course.tar.gz"))!r}],
+                                            "lp-archive", {str(tmp_path / "out")!r})]
+        first = task.run_job(jobs[0])
+        (idle,) = converter._idle
+        os.kill(idle.pid, signal.SIGKILL)
+        os.waitid(os.P_PID, idle.pid, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped
+        second = task.run_job(jobs[1])
+        print(first["status"], second["status"], second["error"])
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["ok", "ok", "None"]
+    assert_valid(tmp_path / "out" / "olx-example-course.zip")
+
+
 def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plugin_site: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
