@@ -188,6 +188,15 @@ def give_back(converter: Converter) -> None:
             _idle.append(converter)
 
 
+def close_idle() -> None:
+    """Let every idle converter of this worker go and wait for it (the worker is closing):
+    no child outlives its worker unreaped."""
+    with _lock:
+        idle, _idle[:] = list(_idle), []
+    for converter in idle:
+        converter.close()
+
+
 def _close_other_converters() -> None:  # pragma: no cover - runs in the child
     for fd in list(_open_fds):
         try:
