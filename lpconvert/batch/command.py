@@ -7,6 +7,7 @@ timed out, 2 a usage error (bad option, no input, an output that exists, Dask mi
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -69,10 +70,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     # Dask's own log (worker restarts, heartbeats failing while a cluster stops) is for Dask's
     # users; the report and the summary say what happened to each package. Read at import.
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise UsageError(INSTALL_HINT) from None
+    if not _installed("distributed"):
+        raise UsageError(INSTALL_HINT)
     if not args.inputs:
         raise UsageError("batch needs at least one INPUT")
     to = None if args.validate_only else args.to
@@ -94,7 +93,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.report))):
         raise UsageError(f"--report {args.report}: its directory does not exist")
     allow_loss = [kind.strip() for item in args.allow_loss for kind in item.split(",") if kind.strip()]
+    if not (args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")):
+        # local workers: they import on the other core while this process checks and plans
+        from .forkserver import start
+
+        start()
     return _run(args, to, allow_loss, *_checked_options(args, to))
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _checked_options(args: argparse.Namespace, to: str | None) -> tuple[dict[str, str], dict[str, str]]:

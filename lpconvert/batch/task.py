@@ -1,12 +1,10 @@
 """The per-package task a Dask worker runs: one package in, one plain record (a dict) out.
 
-Why the conversion runs in a forked child and not in the worker's own thread: a Python
-thread cannot be stopped, so a package that hangs (a reader stuck on a network mount, a
-pathological input) would hold its worker forever. The task forks, the child converts and
-sends its record back through a pipe, and the task waits with a deadline; at the deadline,
-or when the child's memory passes the worker's Dask memory limit, the child is killed and
-the record says so. A fork is cheap (lpconvert and every plugin are imported once in the
-worker, before the first fork), unlike starting an interpreter per package.
+Where the conversion runs: in one of the worker's converter children
+(`lpconvert.batch.converter`), forked once from the worker after it imported lpconvert and
+every plugin (`_warm_up`), and reused from package to package; the task waits for the
+record with the package's deadline and the worker's memory limit, and the child is killed
+when it passes either.
 
 The task never raises: whatever goes wrong inside becomes the package's record, so one bad
 package never stops the batch. Where fork does not exist (Windows) the conversion runs in
@@ -18,19 +16,16 @@ from __future__ import annotations
 import codecs
 import gc
 import os
-import pickle
-import select
-import signal
 import time
-import warnings
 from collections import Counter
 from typing import Any
 
 from ..reports import BATCH_PROBLEMS_KEPT, ProblemOut
+from .converter import ChildDied, Stopped, give_back, take
 from .plan import Job
 
-_POLL_SECONDS = 0.1
-_warm = False
+_imports_warm = False
+_worker_warm = False
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -42,7 +37,7 @@ def run_job(job: Job) -> dict[str, Any]:
         if not hasattr(os, "fork"):
             record = convert_one(job)
         else:
-            record = _in_child(job, started, memory_limit)
+            record = _in_converter(job, started, memory_limit)
     except Exception as exc:  # the boundary: nothing crosses it
         record = failed_record(job, f"internal error: {type(exc).__name__}: {exc}", time.perf_counter() - started)
     record["worker"] = worker
@@ -60,33 +55,17 @@ def _worker() -> tuple[str | None, int | None]:
 
 
 def _warm_up(job: Job) -> None:
-    """Import, once per worker, everything a conversion would otherwise import in each forked
-    child: every format's reader, writer and loss detectors, the modules the pipeline imports on first use,
-    the text codecs archives need, and the fsspec filesystem of each protocol the jobs use.
+    """Import, once per worker, everything a conversion would otherwise import in its
+    converter child (`warm_imports`), and the fsspec filesystem of each protocol the jobs use.
 
-    Without this each child imports them again and throws the work away when it exits
-    (measured: the consistency check's import alone was 9% of a small package's time)."""
-    global _warm
-    imported = False
-    if not _warm:
-        from .. import api  # noqa: F401
-        from ..plugin_manager import get_registry
-
-        for spec in get_registry().formats.values():
-            loads = ((spec.load_reader, spec.can_read), (spec.load_writer, spec.can_write),
-                     (spec.load_loss_detectors, spec.can_write))
-            for load, can in loads:
-                if can:
-                    try:
-                        load()
-                    except Exception:  # a broken plugin fails its own packages, with its own message
-                        pass
-        # imported on first use by api.read / api.write / api.convert
-        from .. import consistency, destination, losses, validation  # noqa: F401
-
-        for codec in ("cp437", "utf-8-sig"):  # zip member names; BOM-tolerant text
-            codecs.lookup(codec)
-        _warm = imported = True
+    The converter children are forked from the worker: what the worker imported before the
+    fork, every child has without importing it, and a child that is replaced (after a timeout
+    or a crash) starts warm too."""
+    global _worker_warm
+    imported = not _worker_warm
+    if not _worker_warm:
+        warm_imports()
+        _worker_warm = True
     for location in (job.input, job.output):
         imported |= _warm_protocol(location)
     if not imported:
@@ -94,6 +73,33 @@ def _warm_up(job: Job) -> None:
     # Move everything imported so far out of the collector's sight: a child's garbage
     # collection then does not touch (and copy) every page the worker's objects live on.
     gc.freeze()
+
+
+def warm_imports() -> None:
+    """Import every format's reader, writer and loss detectors, the modules the pipeline
+    imports on first use and the text codecs archives need, once per process (measured: the consistency check's import alone was 9% of a small
+    package's time when each package's process imported it again)."""
+    global _imports_warm
+    if _imports_warm:
+        return
+    from .. import api  # noqa: F401
+    from ..plugin_manager import get_registry
+
+    for spec in get_registry().formats.values():
+        loads = ((spec.load_reader, spec.can_read), (spec.load_writer, spec.can_write),
+                 (spec.load_loss_detectors, spec.can_write))
+        for load, can in loads:
+            if can:
+                try:
+                    load()
+                except Exception:  # a broken plugin fails its own packages, with its own message
+                    pass
+    # imported on first use by api.read / api.write / api.convert
+    from .. import consistency, destination, losses, validation  # noqa: F401
+
+    for codec in ("cp437", "utf-8-sig"):  # zip member names; BOM-tolerant text
+        codecs.lookup(codec)
+    _imports_warm = True
 
 
 _warm_protocols: set[str] = set()
@@ -127,99 +133,33 @@ def _warm_protocol(location: str | None) -> bool:
     return imported
 
 
-def _in_child(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
-    read_end, write_end = os.pipe()
-    worker_pid = os.getpid()
-    with warnings.catch_warnings():
-        # the worker has threads; the child only converts, writes to the pipe and _exits,
-        # touching none of the locks another thread could hold
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child, seen through its record
-        os.close(read_end)
-        _child(job, write_end, worker_pid)
-    os.close(write_end)
+def _in_converter(job: Job, started: float, memory_limit: int | None) -> dict[str, Any]:
+    """Convert `job` in one of the worker's converter children, within its deadline."""
     try:
-        return _wait(job, pid, read_end, started, memory_limit)
-    finally:
-        os.close(read_end)
+        try:
+            return _converted(job, started + job.timeout, memory_limit)
+        except ChildDied as death:
+            if not death.before_job:
+                raise
+            # the child had died while idle and the package never started: a new child, once
+            return _converted(job, started + job.timeout, memory_limit)
+    except Stopped as stop:
+        _remove_leftovers(job)
+        return failed_record(job, stop.why, time.perf_counter() - started, status=stop.status)
+    except ChildDied as death:
+        _remove_leftovers(job)
+        return failed_record(job, f"the conversion process died ({death.reason})", time.perf_counter() - started)
 
 
-def _child(job: Job, out: int, worker_pid: int) -> None:  # pragma: no cover - runs in the child
-    code = 0
-    try:
-        _die_with_parent()
-        if os.getppid() != worker_pid:  # the worker died before the line above took effect
-            raise SystemExit(1)
-        data = pickle.dumps(convert_one(job))
-        with os.fdopen(out, "wb") as pipe:
-            pipe.write(data)
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+def _converted(job: Job, deadline: float, memory_limit: int | None) -> dict[str, Any]:
+    converter = take()
+    record = converter.convert(job, deadline, memory_limit)
+    give_back(converter)
+    return record
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: the child is killed with its worker, so a killed worker leaves no stray child
-    writing an output the retried task is also writing."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _wait(job: Job, pid: int, fd: int, started: float, memory_limit: int | None) -> dict[str, Any]:
-    import psutil
-
-    deadline = started + job.timeout
-    chunks: list[bytes] = []
-    child = psutil.Process(pid)
-    while True:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            _kill(pid, job)
-            return failed_record(job, f"timed out after {job.timeout:g} s; the conversion was stopped",
-                                 time.perf_counter() - started, status="timeout")
-        ready, _, _ = select.select([fd], [], [], min(left, _POLL_SECONDS))
-        if ready:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            continue
-        if memory_limit and _rss(child) > memory_limit:
-            _kill(pid, job)
-            return failed_record(job, f"used more than the worker's memory limit ({memory_limit >> 20} MiB); "
-                                 "the conversion was stopped", time.perf_counter() - started)
-    _, status, usage = os.wait4(pid, 0)
-    if chunks and os.waitstatus_to_exitcode(status) == 0:
-        record: dict[str, Any] = pickle.loads(b"".join(chunks))
-        record["peak_memory"] = usage.ru_maxrss * 1024  # KiB on Linux
-        return record
-    if job.output is not None:
-        _remove_stale_temporaries(job.output)
-    how = os.waitstatus_to_exitcode(status)
-    why = f"signal {-how}" if how < 0 else f"exit status {how}"
-    return failed_record(job, f"the conversion process died ({why})", time.perf_counter() - started)
-
-
-def _rss(process: Any) -> int:
-    try:
-        return int(process.memory_info().rss)
-    except Exception:
-        return 0
-
-
-def _kill(pid: int, job: Job) -> None:
-    """Stop the child and remove the temporary output it may have been filling."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
+def _remove_leftovers(job: Job) -> None:
+    """A package stopped mid-write leaves the temporary sibling its atomic write was filling."""
     if job.output is not None:
         _remove_stale_temporaries(job.output)
 

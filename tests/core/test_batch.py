@@ -34,7 +34,9 @@ pytestmark = pytest.mark.slow
 TEST_PLUGIN = '''
 """Test-only formats: `*.hang` never finishes reading; `*.slowjson` is a json document read
 after a pause, and notes which worker process read it (its child's parent); `*.greedy` takes
-400 MB and holds it; writing `stuck` gets stuck after its first file."""
+400 MB and holds it; writing `stuck` gets stuck after its first file; `*.crash` kills the
+process reading it, `*.killer` its worker; `*.hungry` uses 300 MB for a moment and `*.hoard` keeps 300 MB for good,
+then both read a json document."""
 import os, time
 from lpconvert.formats import FormatSpec
 from lpconvert.hookspecs import hookimpl
@@ -62,6 +64,34 @@ def read_greedy(source, options):
     time.sleep(60)
     return hoard
 
+def read_killer(source, options):
+    import signal
+    os.kill(os.getppid(), signal.SIGKILL)  # the worker converting it
+    time.sleep(60)
+
+def read_crash(source, options):
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+_HOARD = []
+
+def _mark(what, source):
+    with open(os.environ["BATCH_TEST_MARKS"], "a") as f:
+        f.write(f"{what} {os.getppid()} {source.label}\\n")
+
+def read_hungry(source, options):
+    _mark("hungry", source)
+    hoard = b"x" * (300 << 20)
+    del hoard
+    from lpconvert_json.reader import read_json
+    return read_json(source, options)
+
+def read_hoard(source, options):
+    _mark("hoard", source)
+    _HOARD.append(b"x" * (300 << 20))
+    from lpconvert_json.reader import read_json
+    return read_json(source, options)
+
 def write_stuck(package, sink, options):
     sink.write_bytes("part-1.txt", b"written before getting stuck")
     while True:
@@ -75,6 +105,14 @@ def lpconvert_formats():
                        reader="lpconvert_batch_test_plugin:read_slow"),
             FormatSpec(name="greedy", description="wants 400 MB", probe=_named(".greedy"),
                        reader="lpconvert_batch_test_plugin:read_greedy"),
+            FormatSpec(name="killer", description="kills its worker", probe=_named(".killer"),
+                       reader="lpconvert_batch_test_plugin:read_killer"),
+            FormatSpec(name="crash", description="kills its reader", probe=_named(".crash"),
+                       reader="lpconvert_batch_test_plugin:read_crash"),
+            FormatSpec(name="hungry", description="json, after 300 MB for a moment", probe=_named(".hungry"),
+                       reader="lpconvert_batch_test_plugin:read_hungry"),
+            FormatSpec(name="hoard", description="json, keeping 300 MB", probe=_named(".hoard"),
+                       reader="lpconvert_batch_test_plugin:read_hoard"),
             FormatSpec(name="stuck", description="gets stuck writing", suffixes=(".stuck",),
                        writer="lpconvert_batch_test_plugin:write_stuck")]
 '''
@@ -389,6 +427,72 @@ def test_a_package_stuck_while_writing_leaves_nothing_behind(tmp_path: Path, plu
     assert os.listdir(out) == []  # neither the output nor the temporary it was filling
 
 
+def test_one_worker_goes_on_after_packages_that_hang_or_crash(tmp_path: Path, plugin_site: Path) -> None:
+    """Each package is converted in a child of its worker, which the next package reuses; a
+    child that was killed (timeout) or died is replaced, so the packages after it convert."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.hang").write_text("never read")
+    json_copy(inputs, "b.json")
+    (inputs / "c.crash").write_text("kills its reader")
+    json_copy(inputs, "d.json")
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(tmp_path / "marks"))
+    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--timeout", "4", cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
+    assert recs["a.hang"].status == "timeout"
+    assert recs["c.crash"].status == "failed"
+    assert recs["c.crash"].error == "the conversion process died (signal 9)"
+    for name in ("b.json", "d.json"):
+        assert recs[name].status == "ok", recs[name].error
+        assert_valid(recs[name].output or "")
+    assert sorted(os.listdir(tmp_path / "out")) == ["b.zip", "d.zip"]
+
+
+def test_peak_memory_is_each_packages_own(tmp_path: Path, plugin_site: Path) -> None:
+    """A package converted after one that needed 300 MB, by the same worker, reports its own
+    peak, not the earlier package's; a package that left 300 MB behind does not hand it on."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.hungry", "b.slowjson", "c.hoard", "d.slowjson"):
+        json_copy(inputs, name)
+    marks = tmp_path / "marks"
+    env = env_with(PYTHONPATH=str(plugin_site), BATCH_TEST_MARKS=str(marks), BATCH_TEST_PAUSE="0")
+    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "1",
+                 cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    order = [line.split() for line in marks.read_text().splitlines()]
+    assert [os.path.basename(m[2]) for m in order] == ["a.hungry", "b.slowjson", "c.hoard", "d.slowjson"]
+    assert len({m[1] for m in order}) == 1  # one worker converted them all, one after the other
+    peak = {name: (rec.peak_memory or 0) >> 20 for name, rec in by_name(records(tmp_path / "lpconvert-batch.jsonl")).items()}
+    assert peak["a.hungry"] >= 300 and peak["c.hoard"] >= 300, peak
+    assert peak["b.slowjson"] < 250 and peak["d.slowjson"] < 250, peak
+
+
+def test_a_converter_that_died_while_idle_is_replaced_without_failing_the_next_package(tmp_path: Path) -> None:
+    """The worker's converter child can die between packages (the kernel's OOM killer, an
+    operator): the next package must not be reported as having crashed."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from lpconvert.batch import converter, task
+        from lpconvert.batch.engine import plan_jobs
+        jobs = [job for job, _ in plan_jobs([{str(corpus("lp/upstream-library-backup.zip"))!r},
+                                             {str(corpus("olx/olx-example-course.tar.gz"))!r}],
+                                            "lp-archive", {str(tmp_path / "out")!r})]
+        first = task.run_job(jobs[0])
+        (idle,) = converter._idle
+        os.kill(idle.pid, signal.SIGKILL)
+        os.waitid(os.P_PID, idle.pid, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped
+        second = task.run_job(jobs[1])
+        print(first["status"], second["status"], second["error"])
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["ok", "ok", "None"]
+    assert_valid(tmp_path / "out" / "olx-example-course.zip")
+
+
 def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plugin_site: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -413,6 +517,23 @@ def test_a_killed_worker_is_replaced_and_its_package_retried(tmp_path: Path, plu
     recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
     assert recs["slow.slowjson"].status == "ok" and recs["quick.json"].status == "ok"
     assert_valid(recs["slow.slowjson"].output or "")
+
+
+def test_a_package_that_kills_its_worker_twice_is_failed_and_the_rest_go_on(
+        tmp_path: Path, plugin_site: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "deadly.killer").write_text("kills the worker reading it")
+    json_copy(inputs, "fine.json")
+    env = env_with(PYTHONPATH=str(plugin_site))
+    done = batch(str(inputs), "--to", "lp-archive", "--out", str(tmp_path / "out"), "--workers", "2",
+                 cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    recs = by_name(records(tmp_path / "lpconvert-batch.jsonl"))
+    assert recs["deadly.killer"].status == "failed"
+    assert recs["deadly.killer"].error == "its worker died 2 times while converting it (killed, or out of memory)"
+    assert recs["fine.json"].status == "ok"
+    assert_valid(recs["fine.json"].output or "")
 
 
 def test_a_killed_batch_resumes_without_losing_or_redoing_anything(tmp_path: Path, plugin_site: Path) -> None:
