@@ -34,6 +34,9 @@ def run_job(job: Job) -> dict[str, Any]:
     worker, memory_limit = _worker()
     try:
         _warm_up(job)
+        # the deadline is the package's: a worker's first warm-up (imports, on a busy machine
+        # seconds) is not counted against it
+        started = time.perf_counter()
         if not hasattr(os, "fork"):
             record = convert_one(job)
         else:
