@@ -27,7 +27,7 @@ from .package import Package
 from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
 from .progress import NullProgress, Progress
-from .storage import Limits, Source, SourceError, StorageError, container_for, open_sink, open_source
+from .storage import Limits, Source, SourceError, StorageError, open_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .merge import MergeResult
@@ -340,6 +340,7 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     raised and nothing is touched).
     """
     from .losses import is_allowed, losses_for
+    from .storage import open_sink
 
     spec = choose_output_format(destination, format)
     options = checked_options(spec, options, "writer")
@@ -378,6 +379,8 @@ def container_kind(destination: str, spec: FormatSpec, container: str | None = N
     when given, a zip when the name ends in a suffix the format declares a zip file
     (`FormatSpec.zip_suffixes`: ``.imscc``), else what the name says (.zip, .tar.gz, .tar, a
     directory). The format says it, so the core needs no table of formats' suffixes."""
+    from .storage import container_for
+
     if spec.output == "file":
         return "file"
     if container:
