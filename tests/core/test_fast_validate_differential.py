@@ -59,7 +59,8 @@ def _same_report(source: str, strict: bool = False) -> api.ValidationResult:
 def _raw(source: str | Path) -> RawPackage:
     src = open_source(str(source))
     spec = api.detect_format(src)
-    assert spec is not None, source
+    if spec is None:  # a Common Cartridge where the imscc plugin is not installed
+        pytest.skip(f"no installed format reads {source}")
     return spec.load_reader()(src, ReadOptions())
 
 
@@ -69,8 +70,7 @@ def test_every_fixture_and_corpus_input_gets_the_same_report(source: Path) -> No
     _same_report(str(source), strict=True)
 
 
-@pytest.mark.parametrize("source", [p for p in INPUTS if p.exists() and "cc" not in p.parts
-                                    and p.parent.name != "sections"], ids=lambda p: p.name)
+@pytest.mark.parametrize("source", [p for p in INPUTS if p.exists()], ids=lambda p: p.name)
 def test_the_fast_check_decides_alone_on_every_valid_real_package(source: Path) -> None:
     """Else validate would still import pydantic: the speed would be lost without a sound."""
     assert validate_fast(_raw(source)) is not None
