@@ -237,6 +237,9 @@ class _Fields:
     def __init__(self, fields: dict[str, Any]) -> None:
         self.__dict__.update(fields)
 
+    def __getattr__(self, name: str) -> Any:  # only for a field that is not there; tells mypy the rest exist
+        raise AttributeError(name)
+
 
 class _Doubt(Exception):
     """The raw data is not certainly valid: leave the verdict (and the report) to pydantic."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from .gcpause import paused_gc
 from .model import (
     Collection,
     CompletePackageInput,
@@ -28,7 +29,6 @@ from .model import (
     PackageRoot,
 )
 from .package import Loc, RawPackage, dotted
-from .gcpause import paused_gc
 from .problems import Problem, ProblemLimit, Severity, error, has_errors
 from .unknown_fields import unknown_field_warnings
 

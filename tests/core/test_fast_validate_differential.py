@@ -12,7 +12,7 @@ import copy
 import json
 import math
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ ODD_VALUES: list[Any] = [
     None, "", " ", "\u00a0", "\x1c", "x", "lib:Example:SMALL", 0, -1, 1, 2, 2**70, True, False, 1.0, 1.5,
     math.nan, math.inf, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00", "2026-02-30T00:00:00Z",
     "2026-01-01T00:00:00.1234567+01:00", "2026-01-01 00:00:00Z", "2026-01-01T00:00Z", "2026-01-01",
-    "1700000000", 1700000000, datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1),
+    "1700000000", 1700000000, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1),
     datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5))), [], ["a"], [1], [None], {}, {"a": 1},
     {"text": "<html/>"}, {"resource": "r"}, {"base64": "aGk="}, {"base64": "a\u00a0b"}, {"text": 1},
     {"resource": "r", "size": -1}, {"resource": "r", "text": "t"}, ("a",), b"bytes", "a@b.c", "a@b",
