@@ -132,7 +132,9 @@ MEDIA: dict[str, dict[str, Rule]] = {
 # Each is at least as strict as pydantic's for the same annotation; doubt means False.
 
 _INT_LIMIT = 1 << 63
-_AWARE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+_AWARE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)")
+"""What both Python and pydantic read as an aware datetime; `fromisoformat` then checks the
+calendar. The offset is spelt out: Python takes ``+05:60`` as +06:00, pydantic refuses it."""
 # Python's \s is wider than pydantic's (Rust's): a pattern with \s is spelled out narrower here.
 _PATTERNS: dict[str, Callable[[str], bool]] = {
     NON_BLANK: lambda s: not s.isspace() and s != "",  # a non-space char for Python is one for Rust too
