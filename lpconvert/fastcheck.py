@@ -144,6 +144,17 @@ _PATTERNS: dict[str, Callable[[str], bool]] = {
 }
 
 
+def _is_unicode(s: str) -> bool:
+    """No lone surrogate: what pydantic can pass to its (Rust) constraint checks."""
+    if s.isascii():
+        return True
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_int(v: object) -> bool:
     return type(v) is int and -_INT_LIMIT < v < _INT_LIMIT  # type: ignore[operator]
 
@@ -188,7 +199,11 @@ def _scalar_check(rule: Rule) -> Callable[[Any], bool]:
         choices = rule.choices
         if choices is not None:  # a Literal: the exact strings, no subclass
             return lambda v: type(v) is str and v in choices
-        return lambda v: isinstance(v, str) and len(v) >= low and (pattern is None or bool(pattern(v)))
+        if pattern is None and not low:
+            return lambda v: isinstance(v, str)
+        # A constrained string is handed to Rust, which refuses a lone surrogate ("\ud800").
+        return lambda v: (isinstance(v, str) and len(v) >= low and (pattern is None or bool(pattern(v)))
+                          and _is_unicode(v))
     if rule.kind == "int":
         ge = rule.ge if rule.ge is not None else -_INT_LIMIT
         le = rule.le if rule.le is not None else _INT_LIMIT

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
@@ -129,3 +129,35 @@ def test_validate_imports_no_pydantic_and_no_fsspec(source: Path) -> None:
     rc, heavy = json.loads(out.stdout.strip().splitlines()[-1])
     assert rc == 0
     assert heavy == []
+
+
+# --------------------------------------------------------------------------- the value checks
+
+def _odd_strings() -> list[str]:
+    """Strings around every character Python or Rust might class differently: whitespace,
+    controls, separators, and a sample of the rest of the Basic Multilingual Plane."""
+    import unicodedata
+
+    chars = [chr(c) for c in range(0x3100) if chr(c).isspace() or unicodedata.category(chr(c))[0] in "CZ"]
+    chars += [chr(c) for c in range(0x3100, 0x10000, 97)] + ["\U0001f600", "\ufeff", "\u180e", "\u200b"]
+    out = ["", "a", "a@b.c", "a-b_c.d", "aGk=", "a@b", "@b.c"]
+    for c in chars:
+        out += [c, f"a{c}", f"{c}a", f"a{c}b@c.d", f"a@b{c}.c", f"key{c}1", f"aG{c}k="]
+    return out
+
+
+@pytest.mark.parametrize("name,field", [(m, f) for m, fields in MIRRORS.items() for f, r in fields.items()
+                                        if r.kind == "str"], ids=lambda x: str(x))
+def test_every_string_the_fast_check_accepts_pydantic_accepts(name: str, field: str) -> None:
+    """Python's and Rust's regex classes differ (\\s, \\S): the fast check must never be the wider."""
+    from pydantic import TypeAdapter
+
+    from lpconvert.fastcheck import _scalar_check
+
+    rule = MIRRORS[name][field]
+    accepts = _scalar_check(rule)
+    info = getattr(model, name).model_fields[field]
+    adapter = TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
+    for value in _odd_strings():
+        if accepts(value):
+            adapter.validate_python(value, strict=False)  # raises if pydantic refuses it
