@@ -161,3 +161,33 @@ def test_every_string_the_fast_check_accepts_pydantic_accepts(name: str, field: 
     for value in _odd_strings():
         if accepts(value):
             adapter.validate_python(value, strict=False)  # raises if pydantic refuses it
+
+
+def _odd_values() -> list[Any]:
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    scalars: list[Any] = [None, True, False, 0, 1, -1, 2, 2**31, 2**63 - 1, 2**63, 2**64, -(2**63), 1.0, 0.5, -0.0,
+                          float("nan"), float("inf"), "", "1", "true", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00",
+                          "2026-01-01T00:00:00+23:59", "2026-01-01T00:00:00-00:00", "2026-12-31T23:59:59.999999+14:00",
+                          datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1),
+                          datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-5))), date(2026, 1, 1),
+                          b"x", bytearray(b"x"), ("a",), {"a"}, frozenset(), object()]
+    nested = [[v] for v in scalars[:25]] + [{"k": v} for v in scalars[:25]] + [{1: "a"}, [[["deep"]]], {"a": {"b": []}}]
+    return scalars + nested
+
+
+@pytest.mark.parametrize("name,field", [(m, f) for m, fields in MIRRORS.items() for f, r in fields.items()
+                                        if r.kind in ("int", "bool", "datetime", "str-list", "json-map", "str")],
+                         ids=lambda x: str(x))
+def test_every_value_the_fast_check_accepts_pydantic_accepts(name: str, field: str) -> None:
+    from pydantic import TypeAdapter
+
+    from lpconvert.fastcheck import _scalar_check
+
+    rule = MIRRORS[name][field]
+    accepts = _scalar_check(rule)
+    info = getattr(model, name).model_fields[field]
+    adapter = TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
+    for value in _odd_values():
+        if accepts(value) or (value is None and rule.nullable):
+            adapter.validate_python(value, strict=False)  # raises if pydantic refuses it
