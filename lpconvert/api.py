@@ -21,18 +21,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from .compact import SharedValues
 from .formats import FormatSpec, ReadOptions, WriteOptions
-from .losses import UnknownLossKind, allowed_kinds, is_allowed, known_kinds, losses_for
 from .options import OptionError, check_options
 from .package import Package
 from .plugin_manager import get_registry
 from .problems import Problem, error, has_errors
 from .progress import NullProgress, Progress
-from .storage import Limits, Source, SourceError, StorageError, container_for, open_sink, open_source
+from .storage import Limits, Source, SourceError, StorageError, open_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .merge import MergeResult
+    from .model import CompletePackageInput
+    from .package import RawPackage
 
 
 class LpconvertError(Exception):
@@ -178,11 +178,12 @@ def read(source: str | Source, format: str | None = None, *, strict: bool = Fals
 
 def _read(source: str | Source, format: str | None = None, *, strict: bool = False,
           limits: Limits | None = None, progress: Progress | None = None,
-          options: Mapping[str, str] | None = None, share_values: bool = True) -> ReadResult:
-    """`read`; without `share_values` equal small values are not shared as the model is built
-    (`lpconvert.compact`: `validate` writes nothing that would reuse the memory, so it does not
-    pay for it)."""
-    from .validation import paused_gc, validate_raw
+          options: Mapping[str, str] | None = None, only_problems: bool = False) -> ReadResult:
+    """`read`; with `only_problems` (what `validate` needs) the package is checked without
+    building the model where `lpconvert.fastcheck` can decide alone (no pydantic imported), and
+    `package` is always None; when the model is built, equal small values are not shared
+    (`lpconvert.compact`: nothing is written that would reuse the memory)."""
+    from .gcpause import paused_gc
 
     label = source.label if isinstance(source, Source) else str(source)
     if isinstance(source, Source):
@@ -216,7 +217,7 @@ def _read(source: str | Source, format: str | None = None, *, strict: bool = Fal
         with paused_gc():
             raw = reader(src, ReadOptions(progress=progress, extra=read_options))
             progress.start(None, "validating")  # checks of every entity: seconds at 10K
-            model, problems = validate_raw(raw, strict=strict, share=SharedValues() if share_values else None)
+            model, problems = _validate(raw, strict, only_problems)
     except LpconvertError:
         src.close()
         raise
@@ -241,6 +242,21 @@ def _read(source: str | Source, format: str | None = None, *, strict: bool = Fal
         src.close()
 
     return ReadResult(Package(model, resources, label, close_all), problems, spec.name, label)
+
+
+def _validate(raw: RawPackage, strict: bool, only_problems: bool) -> tuple[CompletePackageInput | None, list[Problem]]:
+    """The model (None when `only_problems` or on errors) and every problem of a raw package."""
+    if only_problems:
+        from .fastcheck import validate_fast
+
+        problems = validate_fast(raw, strict=strict)
+        if problems is not None:
+            return None, problems
+    from .compact import SharedValues
+    from .validation import validate_raw
+
+    model, problems = validate_raw(raw, strict=strict, share=None if only_problems else SharedValues())
+    return (None if only_problems else model), problems
 
 
 def package_timestamp(package: Package) -> datetime | None:
@@ -277,6 +293,8 @@ def checked_options(spec: FormatSpec, options: Mapping[str, str] | None,
 
 def check_allow_loss(allow_loss: Iterable[str]) -> frozenset[str]:
     """The loss kinds `allow_loss` names (``"a,b"`` items split); an unknown kind is a usage error."""
+    from .losses import UnknownLossKind, allowed_kinds, known_kinds
+
     if isinstance(allow_loss, str):
         allow_loss = [allow_loss]
     try:
@@ -287,6 +305,8 @@ def check_allow_loss(allow_loss: Iterable[str]) -> frozenset[str]:
 
 def _as_strict(problems: list[Problem], allowed: frozenset[str]) -> list[Problem]:
     """What `strict` makes of the problems: every warning an error, but an allowed loss."""
+    from .losses import is_allowed
+
     return [p if is_allowed(p, allowed) else p.as_error() for p in problems]
 
 
@@ -319,6 +339,9 @@ def write(package: Package, destination: str, format: str | None = None, *, forc
     anything in `inputs`, or the current directory (else `DestinationNotReplaceable` is
     raised and nothing is touched).
     """
+    from .losses import is_allowed, losses_for
+    from .storage import open_sink
+
     spec = choose_output_format(destination, format)
     options = checked_options(spec, options, "writer")
     allowed = check_allow_loss(allow_loss)
@@ -356,6 +379,8 @@ def container_kind(destination: str, spec: FormatSpec, container: str | None = N
     when given, a zip when the name ends in a suffix the format declares a zip file
     (`FormatSpec.zip_suffixes`: ``.imscc``), else what the name says (.zip, .tar.gz, .tar, a
     directory). The format says it, so the core needs no table of formats' suffixes."""
+    from .storage import container_for
+
     if spec.output == "file":
         return "file"
     if container:
@@ -383,6 +408,8 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
     warnings and every loss the destination would cause are refused together, in one run;
     `allow_loss` names loss kinds `strict` accepts (see `write`).
     """
+    from .losses import losses_for
+
     spec = choose_output_format(destination, to)  # fail on usage errors before reading
     write_options = checked_options(spec, write_options, "writer")
     if from_format is not None:
@@ -421,7 +448,7 @@ class ValidationResult:
 def validate(source: str | Source, format: str | None = None, *, strict: bool = False,
              limits: Limits | None = None, progress: Progress | None = None) -> ValidationResult:
     """Every problem in a source, errors and warnings. `valid` is True when there is no error."""
-    with _read(source, format, strict=strict, limits=limits, progress=progress, share_values=False) as result:
+    with _read(source, format, strict=strict, limits=limits, progress=progress, only_problems=True) as result:
         return ValidationResult(result.problems, result.format)
 
 

@@ -22,15 +22,17 @@ import binascii
 import html
 import re
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from .model import BinaryMedia, Collection, Entity, PackageRoot, ResourceMedia, TextMedia
 from .package import Loc, RawPackage
 from .problems import Problem, ProblemLimit, Severity
 from .staticrefs import scans_links, static_references
 from .vocabulary import CHILD_TYPE
 from .xmlsafe import DEFAULT_MAX_DEPTH, XmlError, parse_xml
+
+if TYPE_CHECKING:  # the checks read attributes only: models, or lpconvert.fastcheck's views
+    from .model import Collection, Entity, PackageRoot
 
 DEFAULT_MAX_TEXT = 64 << 20
 
@@ -242,7 +244,7 @@ def _linked_names(r: _Reporter, media: object, name: str) -> set[str]:
 
     The same file is carried by many components (a course's stylesheet): it is read once.
     """
-    key = media.resource if isinstance(media, ResourceMedia) else None
+    key = getattr(media, "resource", None)
     if key is not None and key in r.linked:
         return r.linked[key]
     try:
@@ -279,7 +281,8 @@ def _block_xml_file(r: _Reporter, block: object, vloc: Loc) -> _BlockXmlPlace:
     if origin is not None and origin.holds_media:
         field, line = origin.locate(media_loc)
         return _BlockXmlPlace(origin.file, field, line, embedded=True)
-    return _BlockXmlPlace(block.resource if isinstance(block, ResourceMedia) else r.file_of(vloc))
+    resource = getattr(block, "resource", None)
+    return _BlockXmlPlace(resource if resource is not None else r.file_of(vloc))
 
 
 def _add_file_problem(r: _Reporter, code: str, message: str, place: _BlockXmlPlace, line: int | None,
@@ -304,21 +307,25 @@ class _TooLarge(Exception):
         self.size = size
 
 
-def _media_bytes(raw: RawPackage, media: object, max_bytes: int) -> bytes | None:
+def _media_bytes(raw: RawPackage, media: Any, max_bytes: int) -> bytes | None:
     """The bytes of a block.xml, refusing (`_TooLarge`) more than `max_bytes`.
 
     None when they cannot be had: a resource the reader could not open is the reader's
     problem to report, and inline base64 that does not decode is the schema's.
     """
-    if isinstance(media, TextMedia):
-        data = media.text.encode("utf-8")
-    elif isinstance(media, ResourceMedia):
+    # Told apart by the field each kind of media file has (ResourceMedia's `resource`, TextMedia's
+    # `text`, BinaryMedia's `base64`), so fastcheck's views pass as well as the models.
+    resource = getattr(media, "resource", None)
+    text = getattr(media, "text", None)
+    if text is not None:
+        data = text.encode("utf-8")
+    elif resource is not None:
         if raw.resources is None:
             return None
         size = media.size
         if size is None:
             try:
-                size = raw.resources.size(media.resource)
+                size = raw.resources.size(resource)
             except Exception:  # noqa: BLE001 - a size is only a shortcut
                 size = None
         if size is not None and size > max_bytes:
@@ -326,13 +333,13 @@ def _media_bytes(raw: RawPackage, media: object, max_bytes: int) -> bytes | None
         try:
             read_bytes = getattr(raw.resources, "read_bytes", None)
             if read_bytes is not None:  # a Source: one read, no stream wrappers (the hot path)
-                data = read_bytes(media.resource, max_bytes)
+                data = read_bytes(resource, max_bytes)
             else:
-                with raw.resources.open(media.resource) as f:
+                with raw.resources.open(resource) as f:
                     data = f.read(max_bytes + 1)
         except Exception:  # noqa: BLE001 - reported by the reader that made the reference
             return None
-    elif isinstance(media, BinaryMedia):
+    elif getattr(media, "base64", None) is not None:
         if len(media.base64) > max_bytes * 4 // 3 + 4:
             raise _TooLarge(len(media.base64) * 3 // 4)
         try:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from .model import BinaryMedia, CompletePackageInput, Entity, MediaFile, ResourceMedia, TextMedia
 from .problems import Problem
+
+if TYPE_CHECKING:  # the model (and pydantic) is imported where a Package is used: readers need neither
+    from .model import CompletePackageInput, Entity, MediaFile
 
 Loc = tuple[str | int, ...]
 """A location inside the raw data, as pydantic reports it: ("entities", 3, "versions", 0, "title")."""
@@ -138,6 +140,8 @@ class Package:
     # -- media ---------------------------------------------------------------------------
     def open_media(self, media: MediaFile) -> IO[bytes]:
         """A binary stream of one media file, wherever its bytes are."""
+        from .model import BinaryMedia, ResourceMedia, TextMedia
+
         if isinstance(media, ResourceMedia):
             return self.resources.open(media.resource)
         if isinstance(media, TextMedia):
@@ -151,6 +155,8 @@ class Package:
             return stream.read()
 
     def media_size(self, media: MediaFile) -> int:
+        from .model import ResourceMedia, TextMedia
+
         if isinstance(media, ResourceMedia):
             if media.size is not None:
                 return media.size

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
 from types import ModuleType
 from typing import Any
 
 import pluggy
 
+from .entrypoints import LazyDistribution, entry_points
 from .formats import PLUGIN_API_VERSION, FormatSpec
 from .hookspecs import ENTRY_POINT_GROUP, PROJECT, LpconvertHooks
 from .problems import did_you_mean
@@ -35,7 +35,7 @@ class PluginInfo:
     commands: list[str] = field(default_factory=list)
     error: str | None = None
     disabled: bool = False
-    dist: metadata.Distribution | None = field(default=None, repr=False)
+    dist: LazyDistribution | Any | None = field(default=None, repr=False)
     """The installed distribution the entry point came from (None when registered directly)."""
 
     # Name and version are read from the distribution's METADATA only when something shows
@@ -68,7 +68,7 @@ class PluginRegistry:
     # -- loading -------------------------------------------------------------------------
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         disabled = {n.strip() for n in os.environ.get("LPCONVERT_DISABLE_PLUGINS", "").split(",") if n.strip()}
-        for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
+        for ep in sorted(entry_points(group), key=lambda e: e.name):
             info = PluginInfo(name=ep.name, module=ep.value, dist=getattr(ep, "dist", None))
             if ep.name in self.plugins:
                 continue  # the same distribution seen twice on sys.path

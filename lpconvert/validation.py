@@ -15,14 +15,11 @@ Unknown fields are kept in the model and reported as warnings with the nearest k
 
 from __future__ import annotations
 
-import difflib
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from .gcpause import paused_gc
 from .model import (
     Collection,
     CompletePackageInput,
@@ -32,7 +29,8 @@ from .model import (
     PackageRoot,
 )
 from .package import Loc, RawPackage, dotted
-from .problems import Problem, ProblemLimit, Severity, error, has_errors, warning
+from .problems import Problem, ProblemLimit, Severity, error, has_errors
+from .unknown_fields import unknown_field_warnings
 
 if TYPE_CHECKING:
     from .compact import SharedValues
@@ -90,17 +88,7 @@ def _known_fields(model: type[BaseModel]) -> list[str]:
 def _unknown_field_warnings(raw: RawPackage, loc: Loc, obj: BaseModel | None) -> list[Problem]:
     if obj is None or not obj.model_extra:
         return []
-    out = []
-    known = _known_fields(type(obj))
-    for name in obj.model_extra:
-        field_loc = loc + (name,)
-        origin = raw.origin_of(field_loc)
-        field, line = origin.locate(field_loc) if origin else (dotted(field_loc), None)
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-        hint = f"; did you mean {close[0]!r}?" if close else " (kept as is)"
-        out.append(warning("unknown-field", f"unknown field {field or name!r}{hint}",
-                           origin.file if origin else None, field, line))
-    return out
+    return unknown_field_warnings(raw, loc, list(obj.model_extra), _known_fields(type(obj)))
 
 
 def _as_list(raw: RawPackage, data: dict[str, Any], name: str, problems: list[Problem]) -> list[Any]:
@@ -216,25 +204,6 @@ def validate_raw(raw: RawPackage, *, strict: bool = False,
     if share is not None:
         share.package_parts(model)
     return model, problems
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a package is read and validated.
-
-    Why: reading builds hundreds of thousands of small, long-lived objects (parsed TOML,
-    raw dicts, pydantic models) and every burst of allocations triggers a collection that
-    walks all of them again. On a 10,000-component archive that was a quarter of the time
-    of `validate`. Reading creates no reference cycles worth collecting early, and the
-    collector is back (and free to run) as soon as the block exits, even when it raises.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def revalidate(model: CompletePackageInput) -> list[Problem]:

@@ -98,7 +98,7 @@ def warm_imports() -> None:
                 except Exception:  # a broken plugin fails its own packages, with its own message
                     pass
     # imported on first use by api.read / api.write / api.convert
-    from .. import consistency, destination, losses, validation  # noqa: F401
+    from .. import compact, consistency, destination, fastcheck, losses, validation  # noqa: F401
 
     for codec in ("cp437", "utf-8-sig"):  # zip member names; BOM-tolerant text
         codecs.lookup(codec)

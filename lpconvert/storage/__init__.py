@@ -10,10 +10,28 @@ container has its own module on each side (`zip_read` / `zip_write`, `tar_spool`
 fsspec (`location`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .errors import DestinationExists, MissingFileError, SinkError, SourceError, StorageError
 from .limits import Limits, parse_size
-from .sink import FileSink, Sink, TreeSink, container_for, open_sink
 from .source import Source, open_source
+
+if TYPE_CHECKING:
+    from .sink import FileSink, Sink, TreeSink, container_for, open_sink
+
+_SINK_NAMES = ("FileSink", "Sink", "TreeSink", "container_for", "open_sink")
+
+
+def __getattr__(name: str) -> Any:
+    """The writing side, imported when first asked for: `validate` writes nothing and should not
+    pay for the zip and tar writers' imports (issue 16)."""
+    if name in _SINK_NAMES:
+        from . import sink
+
+        return getattr(sink, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DestinationExists",
