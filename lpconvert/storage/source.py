@@ -74,6 +74,13 @@ class Source:
 
     # -- what is there ------------------------------------------------------------------
     @property
+    def local_location(self) -> str | None:
+        """The label when it names a local zip or folder another process can open again
+        (a reader's worker processes, `--jobs`); None for anything else (a URL, a tar
+        unpacked in memory, a single file)."""
+        return self.label if isinstance(self._backend, ZipArchive | LocalTree) else None
+
+    @property
     def is_single_file(self) -> bool:
         return isinstance(self._backend, SingleFile)
 
