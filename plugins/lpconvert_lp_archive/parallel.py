@@ -45,10 +45,10 @@ def workers_for(jobs: int, files: int, location: str | None) -> int:
 
 
 def _open_in_worker(location: str, limits: Limits, parse: Parse) -> None:
-    from lpconvert.storage import open_source
-
+    """Each worker opens the archive itself: a file handle shared across `fork` would have
+    two processes seeking the same file under each other."""
     global _worker
-    _worker = (open_source(location, limits), parse)
+    _worker = (Source.from_location(location, limits), parse)
 
 
 def _parse_chunk(paths: list[str]) -> list[Parsed]:
