@@ -166,23 +166,24 @@ def _ambiguous_root(label: str, packages: list[str]) -> Problem:
 
 def read(source: str | Source, format: str | None = None, *, strict: bool = False,
          limits: Limits | None = None, progress: Progress | None = None,
-         options: Mapping[str, str] | None = None) -> ReadResult:
+         options: Mapping[str, str] | None = None, jobs: int = 1) -> ReadResult:
     """Read and validate a package. `package` is None when there is any error.
 
     `source` is a path or fsspec URL (directory, .zip, .tar.gz, a .json or .sqlite file,
     memory://..., github://...) or an open `Source`. The format is found by probing unless
-    given. With `strict`, warnings count as errors.
+    given. With `strict`, warnings count as errors. `jobs`: processes the reader may use
+    (0: every core; see `ReadOptions.jobs`); the package is the same for any value.
     """
-    return _read(source, format, strict=strict, limits=limits, progress=progress, options=options)
+    return _read(source, format, strict=strict, limits=limits, progress=progress, options=options, jobs=jobs)
 
 
 def _read(source: str | Source, format: str | None = None, *, strict: bool = False,
           limits: Limits | None = None, progress: Progress | None = None,
-          options: Mapping[str, str] | None = None, only_problems: bool = False) -> ReadResult:
+          options: Mapping[str, str] | None = None, only_problems: bool = False, jobs: int = 1) -> ReadResult:
     """`read`; with `only_problems` (what `validate` needs) the package is checked without
     building the model where `lpconvert.fastcheck` can decide alone (no pydantic imported), and
     `package` is always None; when the model is built, equal small values are not shared
-    (`lpconvert.compact`: nothing is written that would reuse the memory)."""
+    (`lpconvert.compact`: nothing is written that would reuse the memory). `jobs` as for `read`."""
     from .gcpause import paused_gc
 
     label = source.label if isinstance(source, Source) else str(source)
@@ -215,7 +216,7 @@ def _read(source: str | Source, format: str | None = None, *, strict: bool = Fal
         reader = spec.load_reader()
         progress = progress or NullProgress()
         with paused_gc():
-            raw = reader(src, ReadOptions(progress=progress, extra=read_options))
+            raw = reader(src, ReadOptions(progress=progress, extra=read_options, jobs=jobs))
             progress.start(None, "validating")  # checks of every entity: seconds at 10K
             model, problems = _validate(raw, strict, only_problems)
     except LpconvertError:
@@ -401,7 +402,7 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
             force: bool = False, strict: bool = False, limits: Limits | None = None,
             progress: Progress | None = None, read_options: Mapping[str, str] | None = None,
             write_options: Mapping[str, str] | None = None, container: str | None = None,
-            allow_loss: Iterable[str] = ()) -> ConvertResult:
+            allow_loss: Iterable[str] = (), jobs: int = 1) -> ConvertResult:
     """Read `source` and write it to `destination`. Nothing is written if reading found errors.
 
     With `strict`, a source whose only problems are warnings is still read, so that its
@@ -416,7 +417,7 @@ def convert(source: str, destination: str, *, from_format: str | None = None, to
         checked_options(get_format(from_format, reading=True), read_options, "reader")
     allowed = check_allow_loss(allow_loss)
     check_destination(destination, spec, force=force, inputs=[source])
-    result = read(source, from_format, limits=limits, progress=progress, options=read_options)
+    result = read(source, from_format, limits=limits, progress=progress, options=read_options, jobs=jobs)
     if result.package is None:
         problems = [p.as_error() for p in result.problems] if strict else list(result.problems)
         return ConvertResult(result, None, problems)
@@ -446,9 +447,11 @@ class ValidationResult:
 
 
 def validate(source: str | Source, format: str | None = None, *, strict: bool = False,
-             limits: Limits | None = None, progress: Progress | None = None) -> ValidationResult:
-    """Every problem in a source, errors and warnings. `valid` is True when there is no error."""
-    with _read(source, format, strict=strict, limits=limits, progress=progress, only_problems=True) as result:
+             limits: Limits | None = None, progress: Progress | None = None, jobs: int = 1) -> ValidationResult:
+    """Every problem in a source, errors and warnings. `valid` is True when there is no error.
+    `jobs` as for `read`."""
+    with _read(source, format, strict=strict, limits=limits, progress=progress, only_problems=True,
+               jobs=jobs) as result:
         return ValidationResult(result.problems, result.format)
 
 

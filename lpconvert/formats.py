@@ -49,7 +49,11 @@ class _RunOptions:
 
 @dataclass(frozen=True)
 class ReadOptions(_RunOptions):
-    """What a reader is told: `progress` (never None) and `extra`, the ``-I key=value`` options."""
+    """What a reader is told: `progress` (never None), `extra` (the ``-I key=value`` options)
+    and `jobs`, how many processes it may use (``--jobs``: 1 is this process alone, 0 every
+    core; a reader that cannot share its work ignores it)."""
+
+    jobs: int = 1
 
 
 @dataclass(frozen=True)

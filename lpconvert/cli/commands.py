@@ -42,7 +42,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         result = with_progress(args, lambda progress: api.convert(
             source, destination, from_format=args.from_format, to=args.to, force=args.force, strict=args.strict,
             limits=limits, progress=progress, read_options=pairs(args.read_option, "-I"),
-            write_options=pairs(args.option, "-O"), container=container, allow_loss=args.allow_loss))
+            write_options=pairs(args.option, "-O"), container=container, allow_loss=args.allow_loss,
+            jobs=args.jobs))
         if to_stdout and result.ok:
             from ..stdio import send
 
@@ -76,7 +77,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     started = clock()
     with input_path(args, limits) as source:
         result = with_progress(args, lambda progress: api.validate(
-            source, args.from_format, strict=args.strict, limits=limits, progress=progress))
+            source, args.from_format, strict=args.strict, limits=limits, progress=progress, jobs=args.jobs))
     note(args, lambda: f"read {args.source} as {plugin_of(result.format)} in {clock() - started:.2f} s")
     if args.json:
         write_report("-", args.source, result.format, result.problems)

@@ -57,6 +57,22 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 for every core (got {text!r})")
+    return jobs
+
+
+def _add_jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                   help="parse a large package's files in N processes (0: one per core; default 1). "
+                   "Pays only on idle cores; small packages always use one")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="treat warnings (unknown fields, losses) as errors")
     p.add_argument("--report", metavar="FILE.json", help="also write every problem as JSON to FILE.json "
@@ -103,6 +119,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     conv.add_argument("--allow-loss", action="append", default=[], metavar="KIND[,KIND...]",
                       help="accept these loss kinds (see `lpconvert formats`): still reported, but --strict "
                       "does not refuse them (repeatable)")
+    _add_jobs(conv)
     _add_common(conv)
 
     val = sub.add_parser("validate", help="report every problem in IN",
@@ -110,6 +127,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     val.add_argument("source", metavar="IN", help="the package to check (- for standard input)")
     val.add_argument("--json", action="store_true", help="print the problem report as JSON on stdout "
                      "(`lpconvert schema --report problems`)")
+    _add_jobs(val)
     _add_common(val)
 
     info = sub.add_parser("info", help="summarise IN", description="Title, key, counts by kind, versions and "

@@ -73,6 +73,19 @@ class Source:
         self._dirs: set[str] | None = None
 
     # -- what is there ------------------------------------------------------------------
+    @classmethod
+    def from_location(cls, location: str, limits: Limits | None = None) -> Source:
+        """`open_source`, for a plugin, which sees this class and nothing else of storage
+        (a reader's worker process opens its own copy of the source: `local_location`)."""
+        return open_source(location, limits)
+
+    @property
+    def local_location(self) -> str | None:
+        """The label when it names a local zip or folder another process can open again
+        (a reader's worker processes, `--jobs`); None for anything else (a URL, a tar
+        unpacked in memory, a single file)."""
+        return self.label if isinstance(self._backend, ZipArchive | LocalTree) else None
+
     @property
     def is_single_file(self) -> bool:
         return isinstance(self._backend, SingleFile)

@@ -34,6 +34,7 @@ from lpconvert.plugin import (
 )
 
 from .locate import TomlLocator
+from .parallel import parse_all
 
 PACKAGE_TOML = "package.toml"
 _VERSION_DIR = re.compile(r"^v(\d+)/(.+)$")
@@ -245,9 +246,14 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
     progress = options.progress
     progress.start(len(entity_files) + len(collection_files), "reading archive")
     entities: list[dict[str, Any]] = []
-    for path in entity_files:
-        doc = _parse(source, path, raw.problems)
+    collections: list[dict[str, Any]] = []
+    collection_set = set(collection_files)
+    for path, doc, problems in parse_all(source, entity_files + collection_files, _parse, options.jobs):
+        raw.problems += problems
         progress.advance()
+        if path in collection_set:
+            _add_collection(doc, path, raw, collections, locator)
+            continue
         if doc is None:
             continue
         entity = _entity_from_toml(doc, path, raw.problems)
@@ -258,18 +264,6 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
         raw.origins[("entities", len(entities))] = Origin(path, locator)
         entities.append(entity)
     data["entities"] = entities
-
-    collections: list[dict[str, Any]] = []
-    for path in collection_files:
-        doc = _parse(source, path, raw.problems)
-        progress.advance()
-        if doc is None:
-            continue
-        table = _table(doc, "collection", path, raw.problems, ("collection",))
-        if table is None:
-            continue
-        raw.origins[("collections", len(collections))] = Origin(path, locator)
-        collections.append(dict(table))
     data["collections"] = collections
     progress.finish()
 
@@ -279,6 +273,17 @@ def read_archive(source: Source, options: ReadOptions) -> RawPackage:
         raw.problems.append(warning("stray-file", f"{path} is not part of any entity or collection; ignored", path))
     raw.problems = [_with_line(p, locator) for p in raw.problems]
     return raw
+
+
+def _add_collection(doc: dict[str, Any] | None, path: str, raw: RawPackage, collections: list[dict[str, Any]],
+                    locator: TomlLocator) -> None:
+    if doc is None:
+        return
+    table = _table(doc, "collection", path, raw.problems, ("collection",))
+    if table is None:
+        return
+    raw.origins[("collections", len(collections))] = Origin(path, locator)
+    collections.append(dict(table))
 
 
 def _with_line(problem: Problem, locator: TomlLocator) -> Problem:
