@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", default="1,0", help="the --jobs values to compare (0: every core)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command per --jobs value")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--commands", default="validate,convert -> lp-archive,convert -> olx",
+                        help="which commands, comma-separated (default all three)")
     args = parser.parse_args(argv)
     exe = lpconvert_exe()
     jobs = args.jobs.split(",")
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                 "convert -> lp-archive": ["convert", str(archive), f"{tmp}/out.zip", "--to", "lp-archive", "-q", "--force"],
                 "convert -> olx": ["convert", str(archive), f"{tmp}/out.tar.gz", "--to", "olx", "-q", "--force"],
             }
-            for label, cmd in commands.items():
+            wanted = [c.strip() for c in args.commands.split(",")]
+            for label, cmd in ((label, commands[label]) for label in wanted):
                 figures: dict[str, list[tuple[float, float, int]]] = {j: [] for j in jobs}
                 for _ in range(args.repeat):
                     for j in jobs:  # interleaved, so a neighbour's burst hits both alike
